@@ -1,0 +1,19 @@
+# Wholtra for Odoo 19 — the two commands are `make run` and `make test`.
+.PHONY: run test lint bench bootstrap
+
+bootstrap:   ## install everything the addons need (idempotent)
+	bash scripts/bootstrap
+
+run:         ## serve the demo database on http://127.0.0.1:8069 (admin / admin)
+	bash scripts/run
+
+test:        ## fresh DB, Odoo's runner over the addons, pytest over tests/
+	bash scripts/test
+
+lint:        ## ruff check + ruff format --check
+	bash scripts/bootstrap >/dev/null
+	.venv/bin/ruff check addons tests
+	.venv/bin/ruff format --check addons tests
+
+bench:       ## benchmarks in tests/benchmarks (figures printed, nothing asserted on time)
+	bash scripts/bench
