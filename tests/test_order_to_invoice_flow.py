@@ -45,7 +45,9 @@ class TestOrderToInvoiceFlow(TransactionCase):
                 "partner_id": self.customer.id,
                 "warehouse_id": self.warehouse.id,
                 "order_line": [
-                    Command.create({"product_id": self.crisps.id, "product_uom_qty": 10}),
+                    Command.create(
+                        {"product_id": self.crisps.id, "product_uom_qty": 10}
+                    ),
                     Command.create({"product_id": self.cola.id, "product_uom_qty": 4}),
                 ],
             }
