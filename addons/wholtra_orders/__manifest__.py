@@ -18,6 +18,13 @@
         "security/wholtra_orders_security.xml",
         "security/ir.model.access.csv",
         "views/res_config_settings_views.xml",
+        "views/wholtra_price_tier_views.xml",
+        "views/product_pricelist_item_views.xml",
+        "views/wholtra_price_override_views.xml",
+        "views/product_template_views.xml",
+        "views/res_partner_views.xml",
+        "views/sale_order_views.xml",
+        "wizards/wholtra_order_approval_wizard_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -1,2 +1,1 @@
-from . import test_install
-from . import test_stack_tour
+from . import test_install, test_stack_tour

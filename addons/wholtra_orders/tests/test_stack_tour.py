@@ -8,7 +8,10 @@ class TestStackTour(HttpCase):
     def test_sale_order_form_with_wholtra_menu(self):
         # Odoo skips tours silently without a browser: here a missing Chromium is a failure.
         self.assertTrue(
-            any(find_in_path(b) for b in ("chromium", "google-chrome", "chromium-browser")),
+            any(
+                find_in_path(b)
+                for b in ("chromium", "google-chrome", "chromium-browser")
+            ),
             "Chromium is required for the browser tours (run scripts/bootstrap)",
         )
         partner = self.env["res.partner"].create({"name": "Tour Snack Shack"})

@@ -1,0 +1,463 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
+from odoo.tools import format_amount
+
+CREDIT_MANAGER = "wholtra_orders.group_wholtra_credit_manager"
+KEY_ACCOUNT_BONUS = 1000
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # --- tier and terms (commercial fields: contacts follow their company) ---
+    wholtra_tier_id = fields.Many2one(
+        "wholtra.price.tier",
+        string="Price tier",
+        index="btree_not_null",
+        tracking=True,
+        help="Commercial terms of this customer: pricelist, payment terms, minimum "
+        "order value, allocation priority, discount allowance and margin floor.",
+    )
+    wholtra_key_account = fields.Boolean(
+        string="Key account", help="Served before any tier when stock is short."
+    )
+    wholtra_allocation_priority = fields.Integer(
+        string="Allocation priority",
+        compute="_compute_wholtra_allocation_priority",
+        help="The tier's allocation priority, +1000 for key accounts.",
+    )
+    wholtra_contract_pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Contract prices",
+        help="Account-specific prices. Chained on the tier pricelist: what it does "
+        "not price comes from the tier.",
+    )
+    wholtra_min_order_value = fields.Float(
+        string="Minimum order value",
+        help="Overrides the tier's minimum order value (0: use the tier's).",
+    )
+    # --- credit hold ---
+    wholtra_hold_manual = fields.Boolean(string="On hold (manual)", tracking=True)
+    wholtra_hold_reason = fields.Char(string="Hold reason", tracking=True)
+    wholtra_on_hold = fields.Boolean(
+        string="On credit hold",
+        compute="_compute_wholtra_hold",
+        search="_search_wholtra_on_hold",
+    )
+    wholtra_hold_status = fields.Char(
+        string="Hold status", compute="_compute_wholtra_hold"
+    )
+    # --- customer intelligence (computed in batch, not stored) ---
+    wholtra_last_order_date = fields.Datetime(
+        string="Last order", compute="_compute_wholtra_intelligence"
+    )
+    wholtra_order_count_12m = fields.Integer(
+        string="Orders (12 months)", compute="_compute_wholtra_intelligence"
+    )
+    wholtra_avg_order_value = fields.Monetary(
+        string="Average order (12 months)",
+        compute="_compute_wholtra_intelligence",
+        help="Average untaxed amount of confirmed orders of the last 12 months.",
+    )
+    wholtra_order_frequency = fields.Float(
+        string="Orders per month",
+        compute="_compute_wholtra_intelligence",
+        digits=(16, 2),
+        help="Confirmed orders of the last 12 months divided by 12.",
+    )
+    wholtra_open_order_count = fields.Integer(
+        string="Open orders",
+        compute="_compute_wholtra_intelligence",
+        help="Confirmed orders not fully delivered.",
+    )
+    wholtra_open_backorder_count = fields.Integer(
+        string="Open backorders", compute="_compute_wholtra_intelligence"
+    )
+    wholtra_backorder_eta = fields.Datetime(
+        string="Next backorder ETA",
+        compute="_compute_wholtra_intelligence",
+        help="Earliest scheduled date of the open backorders.",
+    )
+    wholtra_unpaid_amount = fields.Monetary(
+        string="Unpaid", compute="_compute_wholtra_intelligence"
+    )
+    wholtra_overdue_amount = fields.Monetary(
+        string="Overdue", compute="_compute_wholtra_intelligence"
+    )
+
+    def _commercial_fields(self):
+        return super()._commercial_fields() + [
+            "wholtra_tier_id",
+            "wholtra_key_account",
+            "wholtra_contract_pricelist_id",
+            "wholtra_min_order_value",
+            "wholtra_hold_manual",
+            "wholtra_hold_reason",
+        ]
+
+    # ------------------------------------------------------------------ tiers
+    @api.depends("wholtra_tier_id.allocation_priority", "wholtra_key_account")
+    def _compute_wholtra_allocation_priority(self):
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            priority = commercial.wholtra_tier_id.allocation_priority
+            if commercial.wholtra_key_account:
+                priority += KEY_ACCOUNT_BONUS
+            partner.wholtra_allocation_priority = priority
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partners = super().create(vals_list)
+        partners.filtered(
+            lambda p: p.wholtra_tier_id and p.commercial_partner_id == p
+        )._wholtra_apply_tier()
+        return partners
+
+    def write(self, vals):
+        if "wholtra_hold_manual" in vals and not self.env.su:
+            changed = self.filtered(
+                lambda p: p.commercial_partner_id == p
+                and p.wholtra_hold_manual != bool(vals["wholtra_hold_manual"])
+            )
+            if changed and not self.env.user.has_group(CREDIT_MANAGER):
+                raise AccessError(
+                    self.env._(
+                        "Only a credit manager can put a customer on hold or lift it."
+                    )
+                )
+        res = super().write(vals)
+        if {"wholtra_tier_id", "wholtra_contract_pricelist_id"} & vals.keys():
+            self.filtered(
+                lambda p: p.wholtra_tier_id and p.commercial_partner_id == p
+            )._wholtra_apply_tier()
+        return res
+
+    def _wholtra_prepare_tier_values(self):
+        """Values a commercial partner takes from its tier (hook)."""
+        self.ensure_one()
+        tier = self.wholtra_tier_id
+        vals = {
+            "property_product_pricelist": (
+                self.wholtra_contract_pricelist_id or tier.pricelist_id
+            ).id,
+        }
+        if tier.payment_term_id:
+            vals["property_payment_term_id"] = tier.payment_term_id.id
+        return vals
+
+    def _wholtra_apply_tier(self):
+        """Give commercial partners the pricelist / payment terms of their tier and
+        chain their contract pricelist on the tier pricelist. New orders take them."""
+        for partner in self:
+            contract = partner.wholtra_contract_pricelist_id
+            if contract:
+                chain_items = contract.item_ids.filtered(
+                    lambda i: i.applied_on == "3_global" and i.base == "pricelist"
+                )
+                tier_pricelist = partner.wholtra_tier_id.pricelist_id
+                if chain_items:
+                    chain_items.base_pricelist_id = tier_pricelist
+                else:
+                    contract.item_ids = [
+                        Command.create(
+                            partner._wholtra_prepare_contract_chain_item(tier_pricelist)
+                        )
+                    ]
+            partner.write(partner._wholtra_prepare_tier_values())
+
+    def _wholtra_prepare_contract_chain_item(self, tier_pricelist):
+        return {
+            "applied_on": "3_global",
+            "compute_price": "formula",
+            "base": "pricelist",
+            "base_pricelist_id": tier_pricelist.id,
+            "price_discount": 0.0,
+        }
+
+    def action_wholtra_create_contract_pricelist(self):
+        """Create the customer's contract pricelist chained on its tier's."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        if not partner.wholtra_contract_pricelist_id:
+            tier_pricelist = partner.wholtra_tier_id.pricelist_id
+            items = []
+            if tier_pricelist:
+                items = [
+                    Command.create(
+                        partner._wholtra_prepare_contract_chain_item(tier_pricelist)
+                    )
+                ]
+            pricelist = self.env["product.pricelist"].create(
+                {
+                    "name": self.env._("Contract: %(name)s", name=partner.name),
+                    "currency_id": (
+                        tier_pricelist.currency_id or self.env.company.currency_id
+                    ).id,
+                    "company_id": tier_pricelist.company_id.id,
+                    "item_ids": items,
+                }
+            )
+            partner.wholtra_contract_pricelist_id = pricelist
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "product.pricelist",
+            "res_id": partner.wholtra_contract_pricelist_id.id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------- hold
+    def _wholtra_hold_reasons_batch(self, extra_amounts=None):
+        """Hold reasons of the commercial partners of ``self``.
+
+        :param dict extra_amounts: {commercial partner id: amount} added to the
+            partner's exposure for the credit-limit test (the order being confirmed).
+        :return: {commercial partner id: [clerk-readable reason, ...]}
+        """
+        extra_amounts = extra_amounts or {}
+        commercials = self.commercial_partner_id
+        company = self.env.company
+        currency = company.currency_id
+        reasons = defaultdict(list)
+        for partner in commercials:
+            if partner.wholtra_hold_manual:
+                reasons[partner.id].append(
+                    self.env._(
+                        "Manual hold: %(reason)s",
+                        reason=partner.wholtra_hold_reason
+                        or self.env._("no reason given"),
+                    )
+                )
+        if not company.wholtra_enforce_account_terms:
+            return reasons
+        if company.account_use_credit_limit:
+            commercials_sudo = commercials.sudo().with_company(company)
+            for partner_sudo in commercials_sudo.filtered("credit_limit"):
+                extra = extra_amounts.get(partner_sudo.id, 0.0)
+                exposure = partner_sudo.credit + partner_sudo.credit_to_invoice + extra
+                if currency.compare_amounts(exposure, partner_sudo.credit_limit) > 0:
+                    reasons[partner_sudo.id].append(
+                        self.env._(
+                            "Over credit limit: %(exposure)s owed incl. uninvoiced "
+                            "orders%(this_order)s, limit %(limit)s.",
+                            exposure=format_amount(self.env, exposure, currency),
+                            this_order=self.env._(" and this order") if extra else "",
+                            limit=format_amount(
+                                self.env, partner_sudo.credit_limit, currency
+                            ),
+                        )
+                    )
+        days = company.wholtra_hold_overdue_days
+        if days > 0:
+            limit_date = fields.Date.context_today(self) - timedelta(days=days)
+            overdue = self._wholtra_receivable_groups(
+                commercials, Domain("invoice_date_due", "<", limit_date)
+            )
+            for partner, amount in overdue.items():
+                if currency.compare_amounts(amount, 0.0) > 0:
+                    reasons[partner.id].append(
+                        self.env._(
+                            "Invoices overdue more than %(days)s days: %(amount)s.",
+                            days=days,
+                            amount=format_amount(self.env, amount, currency),
+                        )
+                    )
+        return reasons
+
+    @api.model
+    def _wholtra_receivable_groups(self, commercials, extra_domain=None):
+        """Open customer invoice residuals (company currency) per commercial partner,
+        in one query."""
+        domain = Domain(
+            [
+                ("commercial_partner_id", "in", commercials.ids),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("company_id", "in", self.env.companies.ids),
+            ]
+        )
+        if extra_domain:
+            domain &= extra_domain
+        moves_sudo = self.env["account.move"].sudo()
+        return dict(
+            moves_sudo._read_group(
+                domain, ["commercial_partner_id"], ["amount_residual_signed:sum"]
+            )
+        )
+
+    def _wholtra_get_hold_reasons(self, extra_amount=0.0):
+        """Clerk-readable reasons why this customer is on hold (empty: not on hold)."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        extra = {commercial.id: extra_amount} if extra_amount else None
+        return self._wholtra_hold_reasons_batch(extra)[commercial.id]
+
+    def _compute_wholtra_hold(self):
+        reasons = self._wholtra_hold_reasons_batch()
+        for partner in self:
+            partner_reasons = reasons.get(partner.commercial_partner_id.id) or []
+            partner.wholtra_on_hold = bool(partner_reasons)
+            partner.wholtra_hold_status = "\n".join(partner_reasons)
+
+    def _search_wholtra_on_hold(self, operator, value):
+        if operator not in ("=", "!="):
+            return NotImplemented
+        # Manual holds only are searchable; automatic ones depend on live balances.
+        positive = (operator == "=") == bool(value)
+        return Domain("commercial_partner_id.wholtra_hold_manual", "=", positive)
+
+    def _wholtra_set_hold(self, reason):
+        """Put the commercial partners on manual hold and log it."""
+        for partner in self.commercial_partner_id:
+            partner.write({"wholtra_hold_manual": True, "wholtra_hold_reason": reason})
+            partner.message_post(
+                body=self.env._("Credit hold set: %(reason)s", reason=reason)
+            )
+
+    def _wholtra_lift_hold(self, reason):
+        """Lift the manual hold of the commercial partners and log it."""
+        for partner in self.commercial_partner_id:
+            partner.write({"wholtra_hold_manual": False, "wholtra_hold_reason": False})
+            partner.message_post(
+                body=self.env._("Credit hold lifted: %(reason)s", reason=reason)
+            )
+
+    def action_wholtra_hold_wizard(self):
+        self.ensure_one()
+        return self.env["wholtra.order.approval.wizard"]._wholtra_open(
+            "lift_hold"
+            if self.commercial_partner_id.wholtra_hold_manual
+            else "set_hold",
+            partner=self.commercial_partner_id,
+        )
+
+    # ----------------------------------------------------------- intelligence
+    def _compute_wholtra_intelligence(self):
+        commercials = self.commercial_partner_id
+        data = self._wholtra_intelligence_batch(commercials)
+        for partner in self:
+            values = data.get(partner.commercial_partner_id.id, {})
+            partner.update(
+                {
+                    "wholtra_last_order_date": values.get("last_order_date", False),
+                    "wholtra_order_count_12m": values.get("order_count_12m", 0),
+                    "wholtra_avg_order_value": values.get("avg_order_value", 0.0),
+                    "wholtra_order_frequency": values.get("order_count_12m", 0) / 12.0,
+                    "wholtra_open_order_count": values.get("open_order_count", 0),
+                    "wholtra_open_backorder_count": values.get("backorder_count", 0),
+                    "wholtra_backorder_eta": values.get("backorder_eta", False),
+                    "wholtra_unpaid_amount": values.get("unpaid", 0.0),
+                    "wholtra_overdue_amount": values.get("overdue", 0.0),
+                }
+            )
+
+    @api.model
+    def _wholtra_intelligence_batch(self, commercials):
+        """Customer figures for many commercial partners in a fixed number of queries.
+
+        :return: {commercial partner id: {figure: value}}
+        """
+        result = defaultdict(dict)
+        commercials = commercials.filtered("id")
+        if not commercials:
+            return result
+        # 1. contacts of each commercial partner (orders may be on a contact)
+        members = self.with_context(active_test=False)._read_group(
+            [("commercial_partner_id", "in", commercials.ids)],
+            ["commercial_partner_id"],
+            ["id:array_agg"],
+        )
+        to_commercial = {}
+        for commercial, ids in members:
+            for partner_id in ids:
+                to_commercial[partner_id] = commercial.id
+        member_ids = list(to_commercial)
+        now = fields.Datetime.now()
+        orders = self.env["sale.order"]
+        order_domain = Domain(
+            [
+                ("partner_id", "in", member_ids),
+                ("state", "=", "sale"),
+                ("company_id", "in", self.env.companies.ids),
+            ]
+        )
+        # 2. last order date
+        for partner, last_date in orders._read_group(
+            order_domain, ["partner_id"], ["date_order:max"]
+        ):
+            values = result[to_commercial[partner.id]]
+            if (
+                not values.get("last_order_date")
+                or last_date > values["last_order_date"]
+            ):
+                values["last_order_date"] = last_date
+        # 3. last 12 months: count and amount
+        for partner, count, amount in orders._read_group(
+            order_domain & Domain("date_order", ">=", now - timedelta(days=365)),
+            ["partner_id"],
+            ["__count", "amount_untaxed:sum"],
+        ):
+            values = result[to_commercial[partner.id]]
+            values["order_count_12m"] = values.get("order_count_12m", 0) + count
+            values["amount_12m"] = values.get("amount_12m", 0.0) + amount
+        # 4. open orders: confirmed and not fully delivered
+        for partner, count in orders._read_group(
+            order_domain
+            & Domain("delivery_status", "in", ("pending", "started", "partial")),
+            ["partner_id"],
+            ["__count"],
+        ):
+            values = result[to_commercial[partner.id]]
+            values["open_order_count"] = values.get("open_order_count", 0) + count
+        # 5. open backorders and their ETA
+        for partner, count, eta in self.env["stock.picking"]._read_group(
+            [
+                ("partner_id", "in", member_ids),
+                ("picking_type_code", "=", "outgoing"),
+                ("backorder_id", "!=", False),
+                ("state", "not in", ("done", "cancel")),
+                ("company_id", "in", self.env.companies.ids),
+            ],
+            ["partner_id"],
+            ["__count", "scheduled_date:min"],
+        ):
+            values = result[to_commercial[partner.id]]
+            values["backorder_count"] = values.get("backorder_count", 0) + count
+            if not values.get("backorder_eta") or eta < values["backorder_eta"]:
+                values["backorder_eta"] = eta
+        # 6-7. unpaid and overdue receivables
+        for partner, amount in self._wholtra_receivable_groups(commercials).items():
+            result[partner.id]["unpaid"] = amount
+        today = fields.Date.context_today(self)
+        for partner, amount in self._wholtra_receivable_groups(
+            commercials, Domain("invoice_date_due", "<", today)
+        ).items():
+            result[partner.id]["overdue"] = amount
+        for values in result.values():
+            if values.get("order_count_12m"):
+                values["avg_order_value"] = (
+                    values["amount_12m"] / values["order_count_12m"]
+                )
+        return result
+
+    # ---------------------------------------------------------------- reorder
+    def action_wholtra_reorder(self):
+        """New quotation with the lines of the customer's last confirmed order."""
+        self.ensure_one()
+        last_order = self.env["sale.order"].search(
+            [
+                ("partner_id", "child_of", self.commercial_partner_id.id),
+                ("state", "=", "sale"),
+            ],
+            order="date_order desc, id desc",
+            limit=1,
+        )
+        if not last_order:
+            raise UserError(
+                self.env._("This customer has no confirmed order to repeat.")
+            )
+        return last_order.action_wholtra_reorder()

@@ -1,0 +1,169 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import float_compare, float_is_zero
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    wholtra_price_overridden = fields.Boolean(
+        string="Price overridden",
+        compute="_compute_wholtra_price_overridden",
+        store=True,
+        readonly=True,
+        copy=False,
+        help="The unit price or discount was set by hand (see the override log): "
+        "price updates from the pricelist leave this line alone.",
+    )
+    wholtra_override_reason = fields.Char(
+        string="Override reason",
+        copy=False,
+        help="Why the price or discount differs from the pricelist. Required above "
+        "the deviation threshold set in Settings.",
+    )
+    wholtra_price_override_ids = fields.One2many(
+        "wholtra.price.override", "order_line_id", string="Price overrides"
+    )
+
+    @api.depends("product_id", "product_uom_id")
+    def _compute_wholtra_price_overridden(self):
+        # A new product or unit starts again from the pricelist.
+        self.wholtra_price_overridden = False
+
+    # ---------------------------------------------------- keep overrides alive
+    def _compute_price_unit(self):
+        return super(
+            SaleOrderLine, self.filtered(lambda line: not line.wholtra_price_overridden)
+        )._compute_price_unit()
+
+    def _compute_discount(self):
+        return super(
+            SaleOrderLine, self.filtered(lambda line: not line.wholtra_price_overridden)
+        )._compute_discount()
+
+    # --------------------------------------------------------------- auditing
+    def _wholtra_get_reference_price(self):
+        """(unit price, discount) the pricelist gives this line, as Odoo would set
+        them, without writing anything."""
+        self.ensure_one()
+        line = self.with_company(self.company_id)
+        price = line._get_display_price()
+        product_taxes = line.product_id.taxes_id._filter_taxes_by_company(
+            line.company_id
+        )
+        price_unit = line.product_id._get_tax_included_unit_price_from_price(
+            price,
+            product_taxes=product_taxes,
+            fiscal_position=line.order_id.fiscal_position_id,
+        )
+        discount = 0.0
+        if (
+            line.order_id.pricelist_id
+            and self.env["product.pricelist.item"]._is_discount_feature_enabled()
+            and line.pricelist_item_id._show_discount()
+        ):
+            pricelist_price = line._get_pricelist_price()
+            base_price = line._get_pricelist_price_before_discount()
+            if base_price > 0 and base_price > pricelist_price:
+                discount = (base_price - pricelist_price) / base_price * 100
+        return price_unit, discount
+
+    def _wholtra_audit_needed(self, vals):
+        return (
+            ("price_unit" in vals or "discount" in vals)
+            and not self.env.context.get("sale_write_from_compute")
+            and not self.env.context.get("wholtra_no_price_audit")
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        if not self.env.context.get("wholtra_no_price_audit"):
+            for line, vals in zip(lines, vals_list, strict=False):
+                if self._wholtra_audit_needed(vals):
+                    line._wholtra_log_price_overrides(
+                        vals.get("wholtra_override_reason")
+                    )
+        return lines
+
+    def write(self, vals):
+        res = super().write(vals)
+        if self._wholtra_audit_needed(vals):
+            self._wholtra_log_price_overrides(vals.get("wholtra_override_reason"))
+        return res
+
+    def _wholtra_log_price_overrides(self, reason=None):
+        """Log lines whose price or discount differs from the pricelist's, flag them
+        so recomputations keep them, and require a reason above the threshold."""
+        log_vals = []
+        flagged = self.browse()
+        unflagged = self.browse()
+        for line in self:
+            company = line.company_id or self.env.company
+            if (
+                not company.wholtra_audit_price_overrides
+                or line.display_type
+                or not line.product_id
+                or line.is_downpayment
+                or line.state == "cancel"
+            ):
+                continue
+            ref_price, ref_discount = line._wholtra_get_reference_price()
+            currency = line.currency_id or company.currency_id
+            price_changed = currency.compare_amounts(line.price_unit, ref_price) != 0
+            discount_changed = (
+                float_compare(line.discount, ref_discount, precision_digits=2) != 0
+            )
+            if not (price_changed or discount_changed):
+                if line.wholtra_price_overridden:
+                    unflagged |= line
+                continue
+            last = line.wholtra_price_override_ids.sorted("id", reverse=True)[:1]
+            if (
+                last
+                and currency.compare_amounts(last.price_unit, line.price_unit) == 0
+                and float_compare(last.discount, line.discount, precision_digits=2) == 0
+            ):
+                flagged |= line
+                continue
+            net_ref = ref_price * (1 - ref_discount / 100.0)
+            net_new = line.price_unit * (1 - line.discount / 100.0)
+            if float_is_zero(net_ref, precision_digits=6):
+                deviation = 100.0
+            else:
+                deviation = abs(net_new - net_ref) / abs(net_ref) * 100.0
+            if deviation > company.wholtra_override_reason_threshold and not reason:
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s: the price differs from the pricelist by "
+                        "%(deviation).1f%% (more than %(threshold).1f%%). Enter an "
+                        "override reason on the line.",
+                        product=line.product_id.display_name,
+                        deviation=deviation,
+                        threshold=company.wholtra_override_reason_threshold,
+                    )
+                )
+            log_vals.append(
+                {
+                    "order_line_id": line.id,
+                    "user_id": self.env.uid,
+                    "pricelist_price": ref_price,
+                    "pricelist_discount": ref_discount,
+                    "price_unit": line.price_unit,
+                    "discount": line.discount,
+                    "deviation": deviation,
+                    "reason": reason or False,
+                }
+            )
+            flagged |= line
+        if log_vals:
+            self.env["wholtra.price.override"].create(log_vals)
+        to_flag = flagged.filtered(lambda line: not line.wholtra_price_overridden)
+        if to_flag:
+            to_flag.with_context(
+                wholtra_no_price_audit=True
+            ).wholtra_price_overridden = True
+        if unflagged:
+            unflagged.with_context(
+                wholtra_no_price_audit=True
+            ).wholtra_price_overridden = False

@@ -1,0 +1,40 @@
+from odoo import models
+from odoo.exceptions import UserError
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    def _wholtra_check_credit_hold(self):
+        """Stop-ship: outgoing deliveries of customers on hold cannot be validated,
+        unless a credit manager released their sales order."""
+        pickings = self.filtered(
+            lambda p: p.picking_type_code == "outgoing"
+            and p.partner_id
+            and not p.sale_id.wholtra_hold_released
+        )
+        for partner, partner_pickings in pickings.grouped(
+            lambda p: p.partner_id.commercial_partner_id
+        ).items():
+            reasons = partner.with_company(
+                partner_pickings.company_id[:1] or self.env.company
+            )._wholtra_get_hold_reasons()
+            if reasons:
+                raise UserError(
+                    self.env._(
+                        "%(pickings)s cannot be shipped: %(customer)s is on credit "
+                        "hold:\n%(reasons)s\nA credit manager can release the sales "
+                        "order or lift the hold.",
+                        pickings=", ".join(partner_pickings.mapped("name")),
+                        customer=partner.name,
+                        reasons="\n".join(f"- {reason}" for reason in reasons),
+                    )
+                )
+
+    def button_validate(self):
+        self._wholtra_check_credit_hold()
+        return super().button_validate()
+
+    def _action_done(self):
+        self._wholtra_check_credit_hold()
+        return super()._action_done()

@@ -1,0 +1,106 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class WholtraPriceTier(models.Model):
+    _name = "wholtra.price.tier"
+    _description = "Trade Price Tier"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", default=lambda self: self.env.company, index=True
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        string="Pricelist",
+        required=True,
+        check_company=True,
+        ondelete="restrict",
+        help="Prices of this tier. Contract pricelists of its customers chain on it.",
+    )
+    currency_id = fields.Many2one(related="pricelist_id.currency_id")
+    payment_term_id = fields.Many2one(
+        "account.payment.term", string="Payment terms", check_company=True
+    )
+    min_order_value = fields.Monetary(
+        string="Minimum order value",
+        help="Untaxed amount under which an order is blocked (0: no minimum).",
+    )
+    allocation_priority = fields.Integer(
+        help="Higher is served first when stock is short.",
+    )
+    max_discount = fields.Float(
+        string="Max discount (%)",
+        help="Largest line discount a salesperson may give without a manager's "
+        "approval (0: no limit).",
+    )
+    margin_floor = fields.Float(
+        string="Margin floor (%)",
+        help="Lines with a lower margin need a manager's approval "
+        "(0: company default).",
+    )
+    partner_ids = fields.One2many("res.partner", "wholtra_tier_id", string="Customers")
+    partner_count = fields.Integer(compute="_compute_partner_count")
+
+    _max_discount_range = models.Constraint(
+        "CHECK(max_discount >= 0 AND max_discount <= 100)",
+        "The maximum discount must be between 0 and 100%.",
+    )
+    _min_order_value_positive = models.Constraint(
+        "CHECK(min_order_value >= 0)",
+        "The minimum order value cannot be negative.",
+    )
+    _margin_floor_range = models.Constraint(
+        "CHECK(margin_floor >= 0 AND margin_floor < 100)",
+        "The margin floor must be between 0 and 100%.",
+    )
+
+    def _compute_partner_count(self):
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("wholtra_tier_id", "in", self.ids), ("is_company", "=", True)],
+                ["wholtra_tier_id"],
+                ["__count"],
+            )
+        )
+        for tier in self:
+            tier.partner_count = counts.get(tier, 0)
+
+    @api.model
+    def _wholtra_check_pricelist_vals(self, vals):
+        if "pricelist_id" in vals and not vals["pricelist_id"]:
+            raise ValidationError(
+                self.env._("A price tier needs a pricelist: choose one first.")
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.setdefault("pricelist_id", False)
+            self._wholtra_check_pricelist_vals(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._wholtra_check_pricelist_vals(vals)
+        res = super().write(vals)
+        if {"pricelist_id", "payment_term_id"} & vals.keys():
+            partners = self.env["res.partner"].search(
+                [("wholtra_tier_id", "in", self.ids), ("is_company", "=", True)]
+            )
+            partners._wholtra_apply_tier()
+        return res
+
+    def action_view_partners(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Customers of %(tier)s", tier=self.name),
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "domain": [("wholtra_tier_id", "=", self.id), ("is_company", "=", True)],
+            "context": {"default_wholtra_tier_id": self.id, "default_is_company": True},
+        }

@@ -1,0 +1,1 @@
+from . import wholtra_order_approval_wizard
