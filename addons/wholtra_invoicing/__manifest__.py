@@ -12,12 +12,20 @@
     "depends": [
         "sale_stock",
         "account",
+        "mail",
     ],
     "data": [
         "security/wholtra_invoicing_security.xml",
         "security/ir.model.access.csv",
         "views/res_config_settings_views.xml",
+        "views/account_move_views.xml",
+        "views/stock_picking_views.xml",
+        "views/sale_order_views.xml",
+        "views/res_partner_views.xml",
+        "views/wholtra_ar_aging_views.xml",
+        "wizards/wholtra_dispute_wizard_views.xml",
         "views/menus.xml",
+        "data/ir_cron_data.xml",
     ],
     "demo": [],
 }

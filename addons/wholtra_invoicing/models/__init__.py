@@ -1,1 +1,10 @@
-from . import res_company, res_config_settings
+from . import (
+    account_move,
+    res_company,
+    res_config_settings,
+    res_partner,
+    sale_order,
+    sale_order_line,
+    stock_picking,
+    wholtra_ar_aging,
+)

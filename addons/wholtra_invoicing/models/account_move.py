@@ -1,0 +1,179 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+AR_STATUSES = [
+    ("open", "Open"),
+    ("partial", "Partially paid"),
+    ("paid", "Paid"),
+    ("past_due", "Past due"),
+    ("disputed", "In dispute"),
+]
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    wholtra_picking_ids = fields.Many2many(
+        comodel_name="stock.picking",
+        relation="wholtra_invoice_picking_rel",
+        column1="move_id",
+        column2="picking_id",
+        string="Deliveries",
+        copy=False,
+        readonly=True,
+        help="The deliveries (or returns) this invoice (or credit note) bills.",
+    )
+    wholtra_picking_count = fields.Integer(compute="_compute_wholtra_picking_count")
+    wholtra_ar_status = fields.Selection(
+        selection=AR_STATUSES,
+        string="AR status",
+        compute="_compute_wholtra_ar_status",
+        store=True,
+        tracking=True,
+        index="btree_not_null",
+        help="Receivable status of a posted customer invoice. Past due: overdue "
+        "by more than the company's grace days. In dispute: excluded from overdue "
+        "counts and reminders.",
+    )
+    wholtra_days_overdue = fields.Integer(
+        string="Days overdue", compute="_compute_wholtra_days_overdue"
+    )
+    wholtra_disputed = fields.Boolean(string="In dispute", copy=False, tracking=True)
+    wholtra_dispute_reason = fields.Char(
+        string="Dispute reason", copy=False, tracking=True
+    )
+
+    @api.constrains("wholtra_disputed", "wholtra_dispute_reason")
+    def _check_wholtra_dispute_reason(self):
+        for move in self:
+            if (
+                move.wholtra_disputed
+                and not (move.wholtra_dispute_reason or "").strip()
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Give the reason why invoice %(name)s is disputed.",
+                        name=move.name,
+                    )
+                )
+
+    @api.depends("wholtra_picking_ids")
+    def _compute_wholtra_picking_count(self):
+        for move in self:
+            move.wholtra_picking_count = len(move.wholtra_picking_ids)
+
+    def _wholtra_is_past_due(self, today):
+        self.ensure_one()
+        grace = self.company_id.wholtra_past_due_grace_days
+        due = self.invoice_date_due
+        return bool(due) and due + timedelta(days=grace) < today
+
+    @api.depends(
+        "move_type", "state", "payment_state", "invoice_date_due", "wholtra_disputed"
+    )
+    def _compute_wholtra_ar_status(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            if move.state != "posted" or move.move_type not in (
+                "out_invoice",
+                "out_refund",
+            ):
+                move.wholtra_ar_status = False
+            elif move.payment_state in ("paid", "in_payment", "reversed"):
+                move.wholtra_ar_status = "paid"
+            elif move.wholtra_disputed:
+                move.wholtra_ar_status = "disputed"
+            elif move._wholtra_is_past_due(today):
+                move.wholtra_ar_status = "past_due"
+            elif move.payment_state == "partial":
+                move.wholtra_ar_status = "partial"
+            else:
+                move.wholtra_ar_status = "open"
+
+    def _compute_wholtra_days_overdue(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            due = move.invoice_date_due
+            open_ = move.wholtra_ar_status in (
+                "open",
+                "partial",
+                "past_due",
+                "disputed",
+            )
+            move.wholtra_days_overdue = (
+                max((today - due).days, 0) if due and open_ else 0
+            )
+
+    @api.model
+    def _cron_wholtra_refresh_ar_status(self, today=None):
+        """Daily: open invoices that fell past due get their status (and a
+        chatter trace). Only the rows that change are recomputed."""
+        today = today or fields.Date.context_today(self)
+        for company in self.env["res.company"].search([]):
+            limit = today - timedelta(days=company.wholtra_past_due_grace_days)
+            moves = self.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("wholtra_ar_status", "in", ("open", "partial")),
+                    ("invoice_date_due", "<", limit),
+                ]
+            )
+            if moves:
+                moves.with_context(wholtra_today=today)._wholtra_recompute_ar_status()
+        return True
+
+    def _wholtra_recompute_ar_status(self):
+        self.env.add_to_compute(self._fields["wholtra_ar_status"], self)
+        self.flush_recordset(["wholtra_ar_status"])
+
+    def _wholtra_post_and_send(self):
+        """Post (auto-post setting) and queue the email (send setting) of the
+        moves created from deliveries and returns."""
+        to_post = self.filtered(
+            lambda m: m.state == "draft" and m.company_id.wholtra_invoice_auto_post
+        )
+        if to_post:
+            to_post.action_post()
+        to_send = to_post.filtered(lambda m: m.company_id.wholtra_invoice_send_email)
+        if to_send:
+            to_send.sending_data = {
+                "author_user_id": self.env.user.id,
+                "author_partner_id": self.env.user.partner_id.id,
+            }
+            cron = self.env.ref(
+                "account.ir_cron_account_move_send", raise_if_not_found=False
+            )
+            if cron:
+                cron._trigger()
+
+    def action_wholtra_view_pickings(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock.action_picking_tree_all"
+        )
+        pickings = self.wholtra_picking_ids
+        if len(pickings) == 1:
+            action.update(
+                views=[(self.env.ref("stock.view_picking_form").id, "form")],
+                res_id=pickings.id,
+            )
+        else:
+            action["domain"] = [("id", "in", pickings.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_wholtra_dispute(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Dispute invoice"),
+            "res_model": "wholtra.dispute.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_ids": self.ids},
+        }
+
+    def action_wholtra_resolve_dispute(self):
+        self.write({"wholtra_disputed": False, "wholtra_dispute_reason": False})
+        return True

@@ -1,0 +1,74 @@
+from odoo import Command, fields, models
+from odoo.exceptions import UserError
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    wholtra_pending_adjustment = fields.Monetary(
+        string="Pending invoice adjustment",
+        compute="_compute_wholtra_pending_adjustment",
+        help="Untaxed amount to invoice (positive) or credit (negative) because "
+        "lines changed after their invoice was posted.",
+    )
+
+    def _compute_wholtra_pending_adjustment(self):
+        for order in self:
+            if order.state != "sale" or not order.invoice_ids:
+                order.wholtra_pending_adjustment = 0.0
+                continue
+            order.wholtra_pending_adjustment = sum(
+                order.order_line.mapped("wholtra_pending_adjustment")
+            )
+
+    def _wholtra_follows_changes(self):
+        """Whether draft invoices follow this order's line edits (any invoicing
+        mode other than manual for its customer)."""
+        self.ensure_one()
+        return self.partner_id._wholtra_get_invoice_mode(self.company_id) != "manual"
+
+    def _wholtra_prepare_adjustment_vals(self):
+        self.ensure_one()
+        order = self.with_company(self.company_id)
+        if order.partner_invoice_id.lang:
+            order = order.with_context(lang=order.partner_invoice_id.lang)
+        line_vals = []
+        for seq, line in enumerate(order.order_line, start=1):
+            line_vals += line._wholtra_prepare_adjustment_lines(sequence=seq)
+        if not line_vals:
+            return False
+        vals = order._prepare_invoice()
+        total = sum(
+            v["quantity"] * v["price_unit"] * (1 - (v.get("discount") or 0.0) / 100)
+            for v in line_vals
+        )
+        if total < 0:
+            vals["move_type"] = "out_refund"
+            for v in line_vals:
+                v["quantity"] = -v["quantity"]
+        vals["invoice_line_ids"] = [Command.create(v) for v in line_vals]
+        vals["ref"] = self.env._("Adjustment of %(order)s", order=self.name)
+        return vals
+
+    def action_wholtra_invoice_adjustments(self):
+        """Invoice (or credit) what changed on the order after its invoices
+        were posted."""
+        vals_list = [
+            vals for order in self if (vals := order._wholtra_prepare_adjustment_vals())
+        ]
+        if not vals_list:
+            raise UserError(
+                self.env._("There is no pending invoice adjustment on these orders.")
+            )
+        moves = self._create_account_invoices(vals_list, final=False)
+        moves._wholtra_post_and_send()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", moves.ids)]
+        if len(moves) == 1:
+            action.update(
+                views=[(self.env.ref("account.view_move_form").id, "form")],
+                res_id=moves.id,
+            )
+        return action

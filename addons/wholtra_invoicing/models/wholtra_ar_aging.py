@@ -1,0 +1,138 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+BUCKETS = [
+    ("current", "Current"),
+    ("1_30", "1-30"),
+    ("31_60", "31-60"),
+    ("61_90", "61-90"),
+    ("90_plus", "90+"),
+]
+
+
+class WholtraArAging(models.Model):
+    """Open receivable items of customers, aged as of today (or the date in
+    the context key ``wholtra_aging_date``) in buckets by days past due."""
+
+    _name = "wholtra.ar.aging"
+    _description = "AR Aging"
+    _auto = False
+    _order = "days_overdue desc, id"
+    _rec_name = "move_id"
+    _depends = {
+        "account.move.line": [
+            "move_id",
+            "partner_id",
+            "company_id",
+            "company_currency_id",
+            "date",
+            "date_maturity",
+            "amount_residual",
+            "reconciled",
+            "parent_state",
+            "account_id",
+        ],
+        "account.move": [
+            "commercial_partner_id",
+            "invoice_user_id",
+            "move_type",
+            "wholtra_disputed",
+        ],
+    }
+
+    move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    invoice_user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    move_type = fields.Selection(
+        selection=[
+            ("out_invoice", "Invoice"),
+            ("out_refund", "Credit Note"),
+            ("entry", "Entry"),
+            ("out_receipt", "Receipt"),
+        ],
+        string="Type",
+        readonly=True,
+    )
+    date = fields.Date(readonly=True)
+    date_maturity = fields.Date(string="Due date", readonly=True)
+    days_overdue = fields.Integer(
+        string="Days overdue", readonly=True, aggregator="max"
+    )
+    bucket = fields.Selection(selection=BUCKETS, string="Aging", readonly=True)
+    disputed = fields.Boolean(string="In dispute", readonly=True)
+    amount_residual = fields.Monetary(string="Open amount", readonly=True)
+    amount_current = fields.Monetary(string="Current", readonly=True)
+    amount_1_30 = fields.Monetary(string="1-30", readonly=True)
+    amount_31_60 = fields.Monetary(string="31-60", readonly=True)
+    amount_61_90 = fields.Monetary(string="61-90", readonly=True)
+    amount_90_plus = fields.Monetary(string="90+", readonly=True)
+
+    @api.model
+    def _wholtra_aging_date(self):
+        return self.env.context.get("wholtra_aging_date") or fields.Date.context_today(
+            self
+        )
+
+    @property
+    def _table_query(self):
+        as_of = fields.Date.to_date(self._wholtra_aging_date())
+        days = SQL(
+            "GREATEST(%s::date - COALESCE(aml.date_maturity, aml.date), 0)", as_of
+        )
+
+        def bucket_amount(low, high):
+            cond = SQL("%s BETWEEN %s AND %s", days, low, high)
+            return SQL("CASE WHEN %s THEN aml.amount_residual ELSE 0 END", cond)
+
+        return SQL(
+            """
+            SELECT aml.id,
+                   aml.move_id,
+                   COALESCE(move.commercial_partner_id, aml.partner_id) AS partner_id,
+                   aml.company_id,
+                   aml.company_currency_id AS currency_id,
+                   move.invoice_user_id,
+                   move.move_type,
+                   aml.date,
+                   COALESCE(aml.date_maturity, aml.date) AS date_maturity,
+                   %(days)s AS days_overdue,
+                   CASE WHEN %(days)s = 0 THEN 'current'
+                        WHEN %(days)s <= 30 THEN '1_30'
+                        WHEN %(days)s <= 60 THEN '31_60'
+                        WHEN %(days)s <= 90 THEN '61_90'
+                        ELSE '90_plus' END AS bucket,
+                   COALESCE(move.wholtra_disputed, FALSE) AS disputed,
+                   aml.amount_residual,
+                   %(current)s AS amount_current,
+                   %(b1)s AS amount_1_30,
+                   %(b2)s AS amount_31_60,
+                   %(b3)s AS amount_61_90,
+                   CASE WHEN %(days)s > 90 THEN aml.amount_residual ELSE 0 END
+                       AS amount_90_plus
+              FROM account_move_line aml
+              JOIN account_move move ON move.id = aml.move_id
+              JOIN account_account account ON account.id = aml.account_id
+             WHERE aml.parent_state = 'posted'
+               AND account.account_type = 'asset_receivable'
+               AND NOT aml.reconciled
+               AND aml.amount_residual != 0
+               AND aml.date <= %(as_of)s
+            """,
+            days=days,
+            current=bucket_amount(0, 0),
+            b1=bucket_amount(1, 30),
+            b2=bucket_amount(31, 60),
+            b3=bucket_amount(61, 90),
+            as_of=as_of,
+        )
+
+    def action_open_move(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.move_id.id,
+            "views": [(False, "form")],
+        }

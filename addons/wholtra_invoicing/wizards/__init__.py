@@ -1,0 +1,1 @@
+from . import wholtra_dispute_wizard
