@@ -17,6 +17,13 @@
     "data": [
         "security/wholtra_payments_security.xml",
         "security/ir.model.access.csv",
+        "data/mail_template_data.xml",
+        "data/ir_cron_data.xml",
+        "views/wholtra_statement_link_views.xml",
+        "views/wholtra_collection_level_views.xml",
+        "views/res_partner_views.xml",
+        "views/account_payment_views.xml",
+        "views/statement_portal_templates.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],

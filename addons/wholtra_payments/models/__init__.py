@@ -1,1 +1,10 @@
-from . import res_company, res_config_settings
+from . import (
+    account_payment,
+    payment_transaction,
+    res_company,
+    res_config_settings,
+    res_partner,
+    wholtra_collection_level,
+    wholtra_collection_status,
+    wholtra_statement_link,
+)

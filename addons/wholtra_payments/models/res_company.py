@@ -6,5 +6,38 @@ class ResCompany(models.Model):
 
     wholtra_statement_links_enabled = fields.Boolean(
         string="Customer statement links",
-        help="One secure link per customer to pay any set of open invoices in one transaction.",
+        help="One secure link per customer to pay any set of open invoices in one "
+        "transaction.",
+    )
+    wholtra_statement_link_validity_days = fields.Integer(
+        string="Statement link validity (days)",
+        help="New statement links expire after this many days. 0 = no expiry.",
+    )
+    wholtra_payment_matching_enabled = fields.Boolean(
+        string="Payment matching",
+        help="Propose how customer payments without invoice reference settle the "
+        "customer's open invoices: exact amount first, then oldest due first.",
+    )
+    wholtra_cod_enabled = fields.Boolean(
+        string="Cash on delivery",
+        help="Deliveries of COD customers cannot be validated until the driver records "
+        "the amount collected.",
+    )
+    wholtra_cod_journal_id = fields.Many2one(
+        "account.journal",
+        string="COD journal",
+        domain="[('type', 'in', ('cash', 'bank')), ('company_id', '=', id)]",
+        help="Journal receiving the cash/cheque/card amounts collected by drivers. "
+        "Empty = the first cash journal of the company.",
+    )
+    wholtra_collection_enabled = fields.Boolean(
+        string="Collection sequence",
+        help="A daily scheduled action sends reminder levels to customers with "
+        "overdue invoices and puts them on hold at the hold level.",
+    )
+    wholtra_collection_lift_hold = fields.Boolean(
+        string="Lift hold when paid",
+        default=True,
+        help="When a customer on a collection hold has no overdue invoice left, the "
+        "hold set by the collection sequence is lifted automatically.",
     )

@@ -8,3 +8,27 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.wholtra_statement_links_enabled",
         readonly=False,
     )
+    wholtra_statement_link_validity_days = fields.Integer(
+        related="company_id.wholtra_statement_link_validity_days",
+        readonly=False,
+    )
+    wholtra_payment_matching_enabled = fields.Boolean(
+        related="company_id.wholtra_payment_matching_enabled",
+        readonly=False,
+    )
+    wholtra_cod_enabled = fields.Boolean(
+        related="company_id.wholtra_cod_enabled",
+        readonly=False,
+    )
+    wholtra_cod_journal_id = fields.Many2one(
+        related="company_id.wholtra_cod_journal_id",
+        readonly=False,
+    )
+    wholtra_collection_enabled = fields.Boolean(
+        related="company_id.wholtra_collection_enabled",
+        readonly=False,
+    )
+    wholtra_collection_lift_hold = fields.Boolean(
+        related="company_id.wholtra_collection_lift_hold",
+        readonly=False,
+    )

@@ -1,0 +1,135 @@
+from werkzeug.exceptions import Forbidden, NotFound
+
+from odoo import fields, http
+from odoo.exceptions import ValidationError
+from odoo.http import request
+
+from odoo.addons.account_payment.controllers.portal import PortalAccount
+
+
+class WholtraStatementPortal(PortalAccount):
+    """Customer statement page reached by a tokenised link (no login needed).
+
+    Thin: the link model checks the token and re-validates every selection; this
+    controller only parses the request and renders."""
+
+    def _wholtra_link_sudo(self, link_id, token):
+        link_sudo = (
+            request.env["wholtra.statement.link"]
+            .sudo()
+            ._wholtra_get_by_token(link_id, token)
+        )
+        if not link_sudo:
+            raise NotFound()  # Don't tell whether the id exists.
+        return link_sudo
+
+    @staticmethod
+    def _wholtra_parse_ids(raw):
+        try:
+            return [int(x) for x in str(raw or "").split("-") if x]
+        except ValueError:
+            return []
+
+    @http.route(
+        "/wholtra/statement/<int:link_id>/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
+        sitemap=False,
+    )
+    def wholtra_statement_page(self, link_id, token, pay=None, amount=None, **kwargs):
+        link_sudo = self._wholtra_link_sudo(link_id, token)
+        invoices_sudo = link_sudo._wholtra_get_open_invoices()
+        values = {
+            "link": link_sudo,
+            "partner": link_sudo.partner_id,
+            "invoices": invoices_sudo,
+            "today": fields.Date.context_today(link_sudo),
+            "currency": invoices_sudo.currency_id[:1]
+            or link_sudo.company_id.currency_id,
+            "page_path": link_sudo._wholtra_portal_path(),
+            "error": False,
+        }
+        chosen_ids = [
+            int(key[len("invoice_") :])
+            for key in kwargs
+            if key.startswith("invoice_") and key[len("invoice_") :].isdigit()
+        ]
+        if not pay:
+            values["selected_ids"] = [
+                inv.id
+                for inv in invoices_sudo
+                if inv.invoice_date_due and inv.invoice_date_due < values["today"]
+            ]
+            return request.render("wholtra_payments.statement_page", values)
+
+        values["selected_ids"] = chosen_ids
+        try:
+            selected_sudo = link_sudo._wholtra_check_selection(chosen_ids)
+            total = sum(selected_sudo.mapped("amount_residual"))
+            pay_amount = self._cast_as_float(amount) if amount else total
+            link_sudo._wholtra_check_selection(selected_sudo.ids, pay_amount)
+        except ValidationError as error:
+            values["error"] = error.args[0]
+            return request.render("wholtra_payments.statement_page", values)
+        currency = selected_sudo.currency_id
+        ids_path = "-".join(str(i) for i in sorted(selected_sudo.ids))
+        common = self._get_common_page_view_values(
+            invoices_data={
+                "partner": link_sudo.partner_id,
+                "company": link_sudo.company_id,
+                "total_amount": pay_amount,
+                "currency": currency,
+                "amount_residual": total,
+                "landing_route": link_sudo._wholtra_portal_path(),
+                "transaction_route": f"{link_sudo._wholtra_portal_path()}"
+                f"/transaction/{ids_path}",
+            },
+            access_token=link_sudo._wholtra_payment_signature(
+                selected_sudo, pay_amount
+            ),
+        )
+        values.update(common)
+        values.update(
+            {
+                "selected": selected_sudo,
+                "selected_total": total,
+                "amount": pay_amount,
+                "currency": currency,
+            }
+        )
+        return request.render("wholtra_payments.statement_page", values)
+
+    @http.route(
+        "/wholtra/statement/<int:link_id>/<string:token>/transaction/<string:invoice_ids>",
+        type="jsonrpc",
+        auth="public",
+    )
+    def wholtra_statement_transaction(
+        self, link_id, token, invoice_ids, amount, access_token, **kwargs
+    ):
+        """Create the transaction paying the selected invoices; the invoice set and the
+        amount are re-validated and must match the signature issued with the page."""
+        link_sudo = self._wholtra_link_sudo(link_id, token)
+        ids = self._wholtra_parse_ids(invoice_ids)
+        amount = self._cast_as_float(amount)
+        invoices_sudo = link_sudo._wholtra_check_selection(ids, amount or 0.0)
+        if not link_sudo._wholtra_check_signature(access_token, invoices_sudo, amount):
+            raise Forbidden()
+        self._validate_transaction_kwargs(kwargs)
+        kwargs.update(
+            {
+                "amount": amount,
+                "currency_id": invoices_sudo.currency_id.id,
+                "partner_id": link_sudo.partner_id.id,
+                "reference_prefix": None,
+            }
+        )
+        tx_sudo = self._create_transaction(
+            custom_create_values=link_sudo._wholtra_prepare_transaction_values(
+                invoices_sudo
+            ),
+            **kwargs,
+        )
+        return tx_sudo._get_processing_values()

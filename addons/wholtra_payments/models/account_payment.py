@@ -1,0 +1,211 @@
+from collections import defaultdict
+from datetime import date
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+
+
+class AccountPayment(models.Model):
+    _inherit = "account.payment"
+
+    wholtra_match_invoice_ids = fields.Many2many(
+        "account.move",
+        "wholtra_account_payment_match_rel",
+        "payment_id",
+        "move_id",
+        string="Proposed invoices",
+        copy=False,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
+        "('commercial_partner_id', '=', partner_id), "
+        "('payment_state', 'in', ('not_paid', 'partial'))]",
+        help="Open invoices this payment will settle when posted (oldest due first). "
+        "Proposed automatically; edit or clear before posting.",
+    )
+    wholtra_match_rule = fields.Selection(
+        [
+            ("exact", "Exact amount"),
+            ("oldest", "Oldest due first"),
+            ("manual", "Manual"),
+        ],
+        string="Matched by",
+        copy=False,
+        readonly=True,
+    )
+    wholtra_matching_enabled = fields.Boolean(
+        related="company_id.wholtra_payment_matching_enabled"
+    )
+
+    # ------------------------------------------------------------------
+    # Reconciliation helper shared by statement, COD and matching flows
+    # ------------------------------------------------------------------
+    @api.model
+    def _wholtra_sort_invoices(self, invoices):
+        return invoices.sorted(
+            lambda inv: (
+                inv.invoice_date_due or date.max,
+                inv.invoice_date or date.max,
+                inv.id,
+            )
+        )
+
+    def _wholtra_reconcile_in_order(self, invoices):
+        """Reconcile the payment with `invoices`, oldest due first, each fully before
+        the next. What the invoices do not absorb stays open on the payment (customer
+        credit)."""
+        self.ensure_one()
+        account = self.destination_account_id
+        for invoice in self._wholtra_sort_invoices(invoices):
+            pay_lines = self.move_id.line_ids.filtered(
+                lambda line: line.account_id == account and not line.reconciled
+            )
+            if not pay_lines:
+                break
+            inv_lines = invoice.line_ids.filtered(
+                lambda line: line.account_id == account and not line.reconciled
+            )
+            if inv_lines:
+                (pay_lines + inv_lines).reconcile()
+
+    # ------------------------------------------------------------------
+    # Payment matching
+    # ------------------------------------------------------------------
+    def _wholtra_is_matchable(self):
+        self.ensure_one()
+        return (
+            self.company_id.wholtra_payment_matching_enabled
+            and self.state == "draft"
+            and self.payment_type == "inbound"
+            and self.partner_type == "customer"
+            and self.partner_id
+            and not self.invoice_ids
+            and self.amount > 0
+        )
+
+    @api.model
+    def _wholtra_match_invoices(self, invoices, amount, currency, residuals):
+        """Choose which of `invoices` (oldest due first) a payment of `amount` settles.
+
+        Exact amount first: the oldest invoice whose residual equals the amount. Else
+        oldest due first until the amount is used (the last one may be partial).
+
+        :param dict residuals: invoice id -> amount still unallocated; updated in place
+            so a batch never allocates the same balance twice
+        :return: (invoices recordset, rule)
+        """
+        candidates = [
+            inv
+            for inv in invoices
+            if currency.compare_amounts(residuals[inv.id], 0) > 0
+        ]
+        for inv in candidates:
+            if currency.compare_amounts(residuals[inv.id], amount) == 0:
+                residuals[inv.id] = 0.0
+                return inv, "exact"
+        chosen = self.env["account.move"]
+        left = amount
+        for inv in candidates:
+            if currency.compare_amounts(left, 0) <= 0:
+                break
+            used = min(left, residuals[inv.id])
+            residuals[inv.id] -= used
+            left -= used
+            chosen |= inv
+        return chosen, "oldest" if chosen else False
+
+    def action_wholtra_propose_matching(self):
+        """Propose the invoices each payment settles (batch-safe: one search for all
+        the customers, allocations shared across the batch)."""
+        payments = self.filtered(lambda p: p._wholtra_is_matchable())
+        if not payments:
+            if len(self) == 1:
+                raise UserError(
+                    self.env._(
+                        "Only draft incoming customer payments without invoice, with "
+                        "payment matching enabled, can be matched."
+                    )
+                )
+            return True
+        partners = payments.partner_id.commercial_partner_id
+        open_invoices = self.env["account.move"].search(
+            Domain(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("commercial_partner_id", "in", partners.ids),
+                    ("company_id", "in", payments.company_id.ids),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ]
+            ),
+            order="invoice_date_due asc, invoice_date asc, id asc",
+        )
+        # Already proposed on other draft payments: not offered twice.
+        reserved = self.search(
+            [
+                ("id", "not in", payments.ids),
+                ("state", "=", "draft"),
+                ("wholtra_match_invoice_ids", "in", open_invoices.ids),
+            ]
+        ).wholtra_match_invoice_ids
+        by_key = defaultdict(list)
+        for inv in open_invoices - reserved:
+            by_key[
+                (inv.commercial_partner_id.id, inv.company_id.id, inv.currency_id.id)
+            ].append(inv)
+        residuals = {inv.id: inv.amount_residual for inv in open_invoices}
+        for pay in payments.sorted(lambda p: (p.date, p.id)):
+            key = (
+                pay.partner_id.commercial_partner_id.id,
+                pay.company_id.id,
+                pay.currency_id.id,
+            )
+            chosen, rule = self._wholtra_match_invoices(
+                by_key.get(key, []), pay.amount, pay.currency_id, residuals
+            )
+            pay.write(
+                {
+                    "wholtra_match_invoice_ids": [fields.Command.set(chosen.ids)],
+                    "wholtra_match_rule": rule,
+                }
+            )
+        return True
+
+    def action_wholtra_clear_matching(self):
+        self.filtered(lambda p: p.state == "draft").write(
+            {
+                "wholtra_match_invoice_ids": [fields.Command.clear()],
+                "wholtra_match_rule": False,
+            }
+        )
+        return True
+
+    @api.onchange("wholtra_match_invoice_ids")
+    def _onchange_wholtra_match_invoice_ids(self):
+        for pay in self:
+            if pay.wholtra_match_invoice_ids and pay.wholtra_match_rule != "manual":
+                pay.wholtra_match_rule = pay.wholtra_match_rule or "manual"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        payments = super().create(vals_list)
+        to_match = payments.filtered(
+            lambda p: p._wholtra_is_matchable() and not p.wholtra_match_invoice_ids
+        )
+        if to_match and not self.env.context.get("wholtra_no_matching"):
+            to_match.action_wholtra_propose_matching()
+        return payments
+
+    def action_post(self):
+        res = super().action_post()
+        for pay in self.filtered(lambda p: p.wholtra_match_invoice_ids and p.move_id):
+            invoices = pay.wholtra_match_invoice_ids.filtered(
+                lambda inv, pay=pay: inv.state == "posted"
+                and inv.payment_state in ("not_paid", "partial")
+                and inv.commercial_partner_id == pay.partner_id.commercial_partner_id
+            )
+            pay._wholtra_reconcile_in_order(invoices)
+        if matched := self.filtered("wholtra_match_invoice_ids"):
+            self.env["wholtra.collection.status"].sudo()._wholtra_refresh_partners(
+                matched.partner_id
+            )
+        return res

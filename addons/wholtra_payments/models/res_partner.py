@@ -1,0 +1,33 @@
+from odoo import api, fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    wholtra_statement_link_ids = fields.One2many(
+        "wholtra.statement.link", "partner_id", string="Statement links"
+    )
+
+    wholtra_statement_links_enabled = fields.Boolean(
+        compute="_compute_wholtra_statement_links_enabled"
+    )
+
+    @api.depends_context("company")
+    def _compute_wholtra_statement_links_enabled(self):
+        self.wholtra_statement_links_enabled = (
+            self.env.company.wholtra_statement_links_enabled
+        )
+
+    def action_wholtra_statement_link(self):
+        """Open the customer's statement link (created when missing)."""
+        self.ensure_one()
+        link = self.env["wholtra.statement.link"]._wholtra_get_or_create_for_partner(
+            self
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "wholtra.statement.link",
+            "res_id": link.id,
+            "view_mode": "form",
+            "target": "current",
+        }

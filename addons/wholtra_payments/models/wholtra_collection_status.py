@@ -1,0 +1,278 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+
+class WholtraCollectionStatus(models.Model):
+    """Where one customer stands in the collection sequence of one company."""
+
+    _name = "wholtra.collection.status"
+    _description = "Customer Collection Status"
+    _order = "level_days desc, overdue_amount desc, id"
+    _check_company_auto = True
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    level_id = fields.Many2one(
+        "wholtra.collection.level", string="Level", index=True, ondelete="set null"
+    )
+    level_days = fields.Integer(related="level_id.days_overdue", store=True)
+    overdue_amount = fields.Monetary(
+        string="Overdue amount", help="Overdue, undisputed, at the last evaluation."
+    )
+    oldest_due_date = fields.Date(string="Oldest due date")
+    days_overdue = fields.Integer()
+    last_action = fields.Char(string="Last action")
+    last_action_date = fields.Date(string="Last action on")
+    hold_set = fields.Boolean(
+        string="Hold set by collections",
+        help="The collection sequence put this customer on hold; it lifts the hold "
+        "when nothing is overdue any more (if the setting says so).",
+    )
+
+    _partner_company_uniq = models.UniqueIndex(
+        "(partner_id, company_id)", "One collection status per customer and company."
+    )
+
+    # ------------------------------------------------------------------
+    # Evaluation
+    # ------------------------------------------------------------------
+    @api.model
+    def _wholtra_overdue_domain(self, company, today):
+        domain = Domain(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("company_id", "=", company.id),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", today),
+            ]
+        )
+        if "wholtra_disputed" in self.env["account.move"]._fields:
+            domain &= Domain("wholtra_disputed", "=", False)
+        return domain
+
+    @api.model
+    def _wholtra_overdue_by_partner(self, company, today, partners=None):
+        """{commercial partner: (overdue amount, oldest due date)} in one query."""
+        domain = self._wholtra_overdue_domain(company, today)
+        if partners is not None:
+            domain &= Domain("commercial_partner_id", "in", partners.ids)
+        groups = self.env["account.move"]._read_group(
+            domain,
+            ["commercial_partner_id"],
+            ["amount_residual_signed:sum", "invoice_date_due:min"],
+        )
+        return {partner: (amount, due) for partner, amount, due in groups}
+
+    @api.model
+    def _wholtra_target_level(self, levels, days):
+        target = self.env["wholtra.collection.level"]
+        for level in levels:  # sorted by days_overdue
+            if days >= level.days_overdue:
+                target = level
+        return target
+
+    @api.model
+    def _wholtra_collection_run(self, companies=None, today=None, partners=None):
+        """Evaluate the collection sequence. Rerun-safe: a customer only moves when its
+        target level differs from the recorded one; a customer already at its level is
+        left alone. Returns the statuses that changed."""
+        companies = companies or self.env["res.company"].search(
+            [("wholtra_collection_enabled", "=", True)]
+        )
+        changed = self.browse()
+        for company in companies.filtered("wholtra_collection_enabled"):
+            changed |= self.with_company(company)._wholtra_collection_run_company(
+                company, today or fields.Date.context_today(self), partners
+            )
+        return changed
+
+    def _wholtra_collection_run_company(self, company, today, partners=None):
+        levels = self.env["wholtra.collection.level"].search(
+            [("company_id", "=", company.id)], order="days_overdue, id"
+        )
+        overdue = self._wholtra_overdue_by_partner(company, today, partners)
+        status_domain = Domain("company_id", "=", company.id) & (
+            Domain("partner_id", "in", [p.id for p in overdue])
+            | Domain("level_id", "!=", False)
+            | Domain("hold_set", "=", True)
+        )
+        if partners is not None:
+            status_domain &= Domain("partner_id", "in", partners.ids)
+        statuses = self.search(status_domain)
+        missing = [p for p in overdue if p not in statuses.partner_id]
+        if missing:
+            statuses |= self.create(
+                [{"partner_id": p.id, "company_id": company.id} for p in missing]
+            )
+        # Claim the rows: a concurrent run skips what this one holds.
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM wholtra_collection_status WHERE id IN %s "
+                "FOR UPDATE SKIP LOCKED",
+                tuple(statuses.ids) or (0,),
+            )
+        )
+        statuses = self.browse([r[0] for r in rows])
+        changed = self.browse()
+        for status in statuses:
+            amount, due = overdue.get(status.partner_id, (0.0, False))
+            days = (today - due).days if due else 0
+            try:
+                with self.env.cr.savepoint():
+                    if status._wholtra_apply(levels, amount, due, days, today):
+                        changed |= status
+            except Exception:
+                _logger.exception(
+                    "Collection sequence failed for partner %s", status.partner_id.id
+                )
+        return changed
+
+    def _wholtra_apply(self, levels, amount, due, days, today):
+        """Move this status to the level `days` calls for; send, log, hold, lift."""
+        self.ensure_one()
+        vals = {"overdue_amount": amount, "oldest_due_date": due, "days_overdue": days}
+        target = (
+            self._wholtra_target_level(levels, days) if amount > 0 else levels.browse()
+        )
+        moved = False
+        if target != self.level_id:
+            escalate = target and (
+                not self.level_id or target.days_overdue > self.level_id.days_overdue
+            )
+            if escalate:
+                self._wholtra_notify_level(target)
+                vals.update(
+                    last_action=self.env._(
+                        "%(level)s sent (%(days)s days overdue)",
+                        level=target.name,
+                        days=days,
+                    ),
+                    last_action_date=today,
+                )
+                if target.action == "email_hold" and not self.hold_set:
+                    self._wholtra_set_hold(target, days)
+                    vals["hold_set"] = True
+                    vals["last_action"] = self.env._(
+                        "%(level)s sent, customer put on hold", level=target.name
+                    )
+            elif not target:
+                vals.update(
+                    last_action=self.env._("Nothing overdue: collection level cleared"),
+                    last_action_date=today,
+                )
+                self.partner_id.message_post(
+                    body=self.env._(
+                        "Collection level %(level)s cleared: nothing overdue any more.",
+                        level=self.level_id.name,
+                    )
+                )
+            vals["level_id"] = target.id
+            moved = True
+        if (
+            not target
+            and self.hold_set
+            and self.company_id.wholtra_collection_lift_hold
+        ):
+            self._wholtra_lift_hold()
+            vals["hold_set"] = False
+            vals["last_action"] = self.env._("Paid: hold lifted")
+            vals["last_action_date"] = today
+            moved = True
+        self.write(vals)
+        return moved
+
+    def _wholtra_statement_url(self):
+        self.ensure_one()
+        if not self.company_id.wholtra_statement_links_enabled:
+            return False
+        return (
+            self.env["wholtra.statement.link"]
+            .with_company(self.company_id)
+            ._wholtra_get_or_create_for_partner(self.partner_id)
+            .url
+        )
+
+    def _wholtra_notify_level(self, level):
+        """Send the level's email (logged in the customer's chatter)."""
+        self.ensure_one()
+        partner = self.partner_id
+        url = self._wholtra_statement_url()
+        if level.mail_template_id:
+            partner.with_context(
+                wholtra_statement_url=url,
+                wholtra_overdue_amount=self.overdue_amount,
+                wholtra_level_name=level.name,
+            ).message_post_with_source(
+                level.mail_template_id,
+                subtype_xmlid="mail.mt_comment",
+                message_type="comment",
+            )
+        else:
+            partner.message_post(
+                body=self.env._(
+                    "Collection level %(level)s reached (no email template).",
+                    level=level.name,
+                )
+            )
+
+    def _wholtra_set_hold(self, level, days):
+        reason = self.env._(
+            "Collection level %(level)s: invoices %(days)s days overdue",
+            level=level.name,
+            days=days,
+        )
+        self.partner_id.with_company(self.company_id)._wholtra_set_hold(reason)
+
+    def _wholtra_lift_hold(self):
+        self.partner_id.with_company(self.company_id)._wholtra_lift_hold(
+            self.env._("Overdue invoices paid (collection sequence)")
+        )
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_wholtra_collection(self):
+        companies = self.env["res.company"].search(
+            [("wholtra_collection_enabled", "=", True)]
+        )
+        for done, company in enumerate(companies, start=1):
+            self._wholtra_collection_run(company)
+            self.env["ir.cron"]._commit_progress(1, remaining=len(companies) - done)
+
+    @api.model
+    def _wholtra_refresh_partners(self, partners):
+        """Re-evaluate some customers now (after a payment): clears their level and
+        lifts the collection hold when nothing is overdue any more."""
+        partners = partners.commercial_partner_id
+        statuses = self.search([("partner_id", "in", partners.ids)])
+        for company in statuses.company_id.filtered("wholtra_collection_enabled"):
+            self._wholtra_collection_run(company, partners=partners)
+
+    def action_wholtra_open_invoices(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Overdue invoices"),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": [
+                ("move_type", "=", "out_invoice"),
+                ("commercial_partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+        }
