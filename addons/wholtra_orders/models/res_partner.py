@@ -118,17 +118,12 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        if "wholtra_hold_manual" in vals and not self.env.su:
-            changed = self.filtered(
-                lambda p: p.commercial_partner_id == p
-                and p.wholtra_hold_manual != bool(vals["wholtra_hold_manual"])
-            )
-            if changed and not self.env.user.has_group(CREDIT_MANAGER):
-                raise AccessError(
-                    self.env._(
-                        "Only a credit manager can put a customer on hold or lift it."
-                    )
-                )
+        if "wholtra_hold_manual" in vals and any(
+            p.commercial_partner_id == p
+            and p.wholtra_hold_manual != bool(vals["wholtra_hold_manual"])
+            for p in self
+        ):
+            self._wholtra_check_credit_manager()
         res = super().write(vals)
         if {"wholtra_tier_id", "wholtra_contract_pricelist_id"} & vals.keys():
             self.filtered(
@@ -310,21 +305,38 @@ class ResPartner(models.Model):
         positive = (operator == "=") == bool(value)
         return Domain("commercial_partner_id.wholtra_hold_manual", "=", positive)
 
-    def _wholtra_set_hold(self, reason):
-        """Put the commercial partners on manual hold and log it."""
-        for partner in self.commercial_partner_id:
-            partner.write({"wholtra_hold_manual": True, "wholtra_hold_reason": reason})
-            partner.message_post(
-                body=self.env._("Credit hold set: %(reason)s", reason=reason)
+    def _wholtra_check_credit_manager(self):
+        if not self.env.su and not self.env.user.has_group(CREDIT_MANAGER):
+            raise AccessError(
+                self.env._(
+                    "Only a credit manager can put a customer on hold or lift it."
+                )
             )
+
+    def _wholtra_write_hold(self, values, message):
+        """Credit managers need no partner-editing right to hold a customer: the
+        group is checked, then only the hold fields are written."""
+        self._wholtra_check_credit_manager()
+        partners_sudo = self.commercial_partner_id.sudo()
+        partners_sudo.write(values)
+        for partner_sudo in partners_sudo:
+            partner_sudo.message_post(
+                body=message, author_id=self.env.user.partner_id.id
+            )
+
+    def _wholtra_set_hold(self, reason):
+        """Put the commercial partners on manual hold and log it in the chatter."""
+        self._wholtra_write_hold(
+            {"wholtra_hold_manual": True, "wholtra_hold_reason": reason},
+            self.env._("Credit hold set: %(reason)s", reason=reason),
+        )
 
     def _wholtra_lift_hold(self, reason):
         """Lift the manual hold of the commercial partners and log it."""
-        for partner in self.commercial_partner_id:
-            partner.write({"wholtra_hold_manual": False, "wholtra_hold_reason": False})
-            partner.message_post(
-                body=self.env._("Credit hold lifted: %(reason)s", reason=reason)
-            )
+        self._wholtra_write_hold(
+            {"wholtra_hold_manual": False, "wholtra_hold_reason": False},
+            self.env._("Credit hold lifted: %(reason)s", reason=reason),
+        )
 
     def action_wholtra_hold_wizard(self):
         self.ensure_one()

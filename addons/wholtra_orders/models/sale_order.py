@@ -58,7 +58,9 @@ class SaleOrder(models.Model):
     wholtra_price_override_count = fields.Integer(
         compute="_compute_wholtra_price_override_count"
     )
-    wholtra_company_currency_id = fields.Many2one(related="company_id.currency_id")
+    wholtra_company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company currency"
+    )
     wholtra_tier_id = fields.Many2one(
         related="partner_id.commercial_partner_id.wholtra_tier_id", string="Price tier"
     )

@@ -1,0 +1,192 @@
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import WholtraOrdersCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCreditHold(WholtraOrdersCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._enable(wholtra_enforce_account_terms=True)
+
+    def _release(self, order, user, reason="Paid by card on the phone"):
+        action = order.with_user(user).action_wholtra_release_hold()
+        wizard_form = Form(
+            self.env[action["res_model"]]
+            .with_user(user)
+            .with_context(action["context"])
+        )
+        wizard_form.reason = reason
+        wizard_form.save().action_apply()
+
+    def _deliver(self, order):
+        picking = order.picking_ids
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.move_ids.picked = True
+        return picking.button_validate()
+
+    def _invoice(self, partner, amount, days_ago):
+        invoice_date = fields.Date.context_today(self.env.user) - timedelta(
+            days=days_ago
+        )
+        move = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": invoice_date,
+                "invoice_date_due": invoice_date,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Old delivery",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    def test_manual_hold_blocks_confirm_with_reason(self):
+        self.grill.with_user(self.credit_manager)._wholtra_set_hold("Cheque bounced")
+        self.assertTrue(self.grill.wholtra_on_hold)
+        self.assertEqual(
+            self.grill._wholtra_get_hold_reasons(), ["Manual hold: Cheque bounced"]
+        )
+        order = self._order(self.grill, [(self.crisps, 5)])
+        self.assertIn("Cheque bounced", order.wholtra_block_message)
+        with self.assertRaisesRegex(
+            UserError, "is on credit hold(.|\n)*Cheque bounced"
+        ):
+            order.with_user(self.salesman).action_confirm()
+        self.assertEqual(order.state, "draft")
+        self.assertFalse(order.picking_ids)
+
+    def test_contact_order_is_blocked_too(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Chef", "parent_id": self.grill.id}
+        )
+        self.grill._wholtra_set_hold("Disputed invoices")
+        self.assertTrue(contact.wholtra_on_hold)
+        order = self._order(contact, [(self.crisps, 5)])
+        with self.assertRaisesRegex(UserError, "Disputed invoices"):
+            order.action_confirm()
+
+    def test_salesperson_cannot_set_lift_or_release(self):
+        with self.assertRaises(AccessError):
+            self.grill.with_user(self.salesman)._wholtra_set_hold("no")
+        self.grill._wholtra_set_hold("Over terms")
+        with self.assertRaises(AccessError):
+            self.grill.with_user(self.salesman)._wholtra_lift_hold("please")
+        order = self._order(self.grill, [(self.crisps, 5)])
+        with self.assertRaises(AccessError):
+            self._release(order, self.salesman)
+        with self.assertRaises(AccessError):
+            order.with_user(self.salesman).write({"wholtra_hold_released": True})
+        self.assertFalse(order.wholtra_hold_released)
+        self.assertTrue(self.grill.wholtra_hold_manual)
+
+    def test_release_per_order_and_duplicate_stays_blocked(self):
+        self.grill._wholtra_set_hold("Over terms")
+        order = self._order(self.grill, [(self.crisps, 5)])
+        self._release(order, self.credit_manager, "Owner paid cash")
+        self.assertTrue(order.wholtra_hold_released)
+        self.assertEqual(order.wholtra_hold_release_reason, "Owner paid cash")
+        self.assertEqual(order.wholtra_hold_released_by_id, self.credit_manager)
+        self.assertIn("Owner paid cash", "\n".join(order.message_ids.mapped("body")))
+        duplicate = order.copy()
+        self.assertFalse(duplicate.wholtra_hold_released)
+        with self.assertRaisesRegex(UserError, "credit hold"):
+            duplicate.action_confirm()
+        order.with_user(self.salesman).action_confirm()
+        self.assertEqual(order.state, "sale")
+        # the released order ships despite the hold
+        self._deliver(order)
+        self.assertEqual(order.picking_ids.state, "done")
+        self.assertEqual(order.order_line.qty_delivered, 5)
+
+    def test_lift_hold(self):
+        self.grill._wholtra_set_hold("Over terms")
+        order = self._order(self.grill, [(self.crisps, 5)])
+        self.grill.with_user(self.credit_manager)._wholtra_lift_hold("Paid in full")
+        self.assertFalse(self.grill.wholtra_on_hold)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+
+    def test_hold_blocks_delivery_validation(self):
+        order = self._order(self.grill, [(self.crisps, 5)])
+        order.action_confirm()
+        picking = order.picking_ids
+        self.grill._wholtra_set_hold("Stop-ship: NSF cheque")
+        with self.assertRaisesRegex(UserError, "cannot be shipped(.|\n)*NSF cheque"):
+            self._deliver(order)
+        self.assertNotEqual(picking.state, "done")
+        self.assertEqual(order.order_line.qty_delivered, 0)
+        # the low-level path is guarded as well
+        with self.assertRaisesRegex(UserError, "cannot be shipped"):
+            picking._action_done()
+        self._release(order, self.credit_manager)
+        self._deliver(order)
+        self.assertEqual(picking.state, "done")
+
+    def test_over_credit_limit(self):
+        self.company.account_use_credit_limit = True
+        self.grill.credit_limit = 1000.0
+        big = self._order(self.grill, [(self.crisps, 70)])  # 70 x 16 = 1,120
+        with self.assertRaisesRegex(UserError, "Over credit limit(.|\n)*1,000.00"):
+            big.action_confirm()
+        self.assertEqual(big.state, "draft")
+        self.grill.credit_limit = 2000.0
+        big.action_confirm()
+        self.assertEqual(big.state, "sale")
+        # the uninvoiced confirmed order counts: 1,120 > 1,000
+        self.grill.credit_limit = 1000.0
+        self.grill.invalidate_recordset()
+        self.assertTrue(self.grill.wholtra_on_hold)
+        self.assertIn("1,120.00", self.grill.wholtra_hold_status)
+        small = self._order(self.grill, [(self.cola, 1)])
+        with self.assertRaisesRegex(UserError, "Over credit limit"):
+            small.action_confirm()
+        # with the company switch off the limit is only Odoo's warning again
+        self.company.wholtra_enforce_account_terms = False
+        small.action_confirm()
+        self.assertEqual(small.state, "sale")
+
+    def test_overdue_invoices(self):
+        # Bronze has no payment term: due on the invoice date, 45 days ago
+        self._invoice(self.deli, 500.0, days_ago=45)
+        self.assertFalse(self.deli.wholtra_on_hold, "overdue check is off (0 days)")
+        self.company.wholtra_hold_overdue_days = 30
+        self.deli.invalidate_recordset()
+        self.assertTrue(self.deli.wholtra_on_hold)
+        self.assertIn("overdue more than 30 days", self.deli.wholtra_hold_status)
+        self.assertIn("500.00", self.deli.wholtra_hold_status)
+        order = self._order(self.deli, [(self.cola, 2)])
+        with self.assertRaisesRegex(UserError, "overdue more than 30 days"):
+            order.action_confirm()
+        self.company.wholtra_hold_overdue_days = 60
+        self.deli.invalidate_recordset()
+        self.assertFalse(self.deli.wholtra_on_hold)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+
+    def test_vanilla_when_switched_off(self):
+        self.company.wholtra_enforce_account_terms = False
+        self.company.account_use_credit_limit = True
+        self.grill.credit_limit = 10.0
+        self._invoice(self.grill, 500.0, days_ago=90)
+        self.company.wholtra_hold_overdue_days = 30
+        self.assertFalse(self.grill.wholtra_on_hold)
+        order = self._order(self.grill, [(self.crisps, 5)])
+        self.assertFalse(order.wholtra_block_message)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")

@@ -1,0 +1,228 @@
+from datetime import datetime
+
+from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import WholtraOrdersCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTiers(WholtraOrdersCommon):
+    def _new_quote_price(self, partner, product, qty=1, date_order=None):
+        if date_order:
+            order = self._order(partner, [(product, qty)], date_order=date_order)
+            return order, order.order_line.price_unit
+        with Form(self.env["sale.order"]) as order_form:
+            order_form.partner_id = partner
+            with order_form.order_line.new() as line:
+                line.product_id = product
+                line.product_uom_qty = qty
+        order = order_form.record
+        return order, order.order_line.price_unit
+
+    def test_tier_sets_pricelist_and_terms_and_reprices_new_orders(self):
+        self.assertEqual(self.grill.property_product_pricelist, self.pl_gold)
+        self.assertEqual(self.grill.property_payment_term_id, self.term_30)
+        order, price = self._new_quote_price(self.grill, self.crisps)
+        self.assertEqual(price, 16.0)
+        self.assertEqual(order.payment_term_id, self.term_30)
+
+        self.grill.wholtra_tier_id = self.tier_silver
+        self.assertEqual(self.grill.property_product_pricelist, self.pl_silver)
+        new_order, new_price = self._new_quote_price(self.grill, self.crisps)
+        self.assertEqual(new_price, 18.0, "a new order takes the new tier's price")
+        # the existing quotation is not silently re-priced
+        self.assertEqual(order.order_line.price_unit, 16.0)
+
+    def test_contacts_follow_the_commercial_partner(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Buyer at the grill", "parent_id": self.grill.id}
+        )
+        self.assertEqual(contact.wholtra_tier_id, self.tier_gold)
+        self.assertEqual(contact.property_product_pricelist, self.pl_gold)
+        self.grill.wholtra_tier_id = self.tier_bronze
+        self.assertEqual(contact.wholtra_tier_id, self.tier_bronze)
+        self.assertEqual(contact.property_product_pricelist, self.pl_bronze)
+        _order, price = self._new_quote_price(contact, self.crisps)
+        self.assertEqual(price, 20.0)
+
+    def test_allocation_priority_key_account(self):
+        self.assertEqual(self.grill.wholtra_allocation_priority, 30)
+        self.grill.wholtra_key_account = True
+        self.assertEqual(self.grill.wholtra_allocation_priority, 1030)
+        contact = self.env["res.partner"].create(
+            {"name": "Chef", "parent_id": self.grill.id}
+        )
+        self.assertEqual(contact.wholtra_allocation_priority, 1030)
+
+    def test_contract_price_beats_tier_price(self):
+        self.grill.action_wholtra_create_contract_pricelist()
+        contract = self.grill.wholtra_contract_pricelist_id
+        self.assertTrue(contract)
+        self.assertEqual(self.grill.property_product_pricelist, contract)
+        chain = contract.item_ids
+        self.assertEqual(chain.base, "pricelist")
+        self.assertEqual(chain.base_pricelist_id, self.pl_gold)
+        contract.item_ids = [
+            Command.create(
+                {
+                    "applied_on": "0_product_variant",
+                    "product_id": self.cola.id,
+                    "compute_price": "fixed",
+                    "fixed_price": 11.5,
+                }
+            ),
+            Command.create(
+                {
+                    "applied_on": "1_product",
+                    "product_tmpl_id": self.crisps.product_tmpl_id.id,
+                    "compute_price": "fixed",
+                    "fixed_price": 15.25,
+                }
+            ),
+        ]
+        _order, crisps_price = self._new_quote_price(self.grill, self.crisps)
+        self.assertEqual(crisps_price, 15.25, "contract price wins over Gold 16.0")
+        _order, cola_price = self._new_quote_price(self.grill, self.cola)
+        self.assertEqual(cola_price, 11.5)
+        # a product without contract price falls back to the tier price
+        contract.item_ids.filtered(
+            lambda i: i.product_tmpl_id == self.crisps.product_tmpl_id
+        ).unlink()
+        _order, crisps_price = self._new_quote_price(self.grill, self.crisps)
+        self.assertEqual(crisps_price, 16.0)
+        # changing the tier re-chains the contract pricelist
+        self.grill.wholtra_tier_id = self.tier_silver
+        self.assertEqual(chain.base_pricelist_id, self.pl_silver)
+        self.assertEqual(self.grill.property_product_pricelist, contract)
+        _order, crisps_price = self._new_quote_price(self.grill, self.crisps)
+        self.assertEqual(crisps_price, 18.0)
+
+    def test_quantity_break(self):
+        self.pl_gold.item_ids = [
+            Command.create(
+                {
+                    "applied_on": "1_product",
+                    "product_tmpl_id": self.crisps.product_tmpl_id.id,
+                    "compute_price": "fixed",
+                    "fixed_price": 14.0,
+                    "min_quantity": 10,
+                }
+            )
+        ]
+        _order, price_9 = self._new_quote_price(self.grill, self.crisps, qty=9)
+        _order, price_10 = self._new_quote_price(self.grill, self.crisps, qty=10)
+        self.assertEqual(price_9, 16.0)
+        self.assertEqual(price_10, 14.0)
+
+    def test_promo_window_boundaries(self):
+        self.pl_gold.item_ids = [
+            Command.create(
+                {
+                    "applied_on": "1_product",
+                    "product_tmpl_id": self.crisps.product_tmpl_id.id,
+                    "compute_price": "fixed",
+                    "fixed_price": 12.5,
+                    "date_start": datetime(2030, 6, 1, 0, 0, 0),
+                    "date_end": datetime(2030, 6, 30, 23, 59, 59),
+                }
+            )
+        ]
+        cases = [
+            (datetime(2030, 5, 31, 12, 0), 16.0),
+            (datetime(2030, 6, 1, 12, 0), 12.5),
+            (datetime(2030, 6, 30, 12, 0), 12.5),
+            (datetime(2030, 7, 1, 12, 0), 16.0),
+        ]
+        for date_order, expected in cases:
+            _order, price = self._new_quote_price(
+                self.grill, self.crisps, date_order=date_order
+            )
+            self.assertEqual(price, expected, f"price on {date_order}")
+
+    def test_tier_without_pricelist_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "needs a pricelist"):
+            self.env["wholtra.price.tier"].create({"name": "Platinum"})
+        with self.assertRaisesRegex(ValidationError, "needs a pricelist"):
+            self.tier_gold.pricelist_id = False
+        self.assertEqual(self.tier_gold.pricelist_id, self.pl_gold)
+        self.assertFalse(
+            self.env["wholtra.price.tier"].search([("name", "=", "Platinum")])
+        )
+
+    def test_negative_price_is_refused_on_tier_pricelists_only(self):
+        with self.assertRaisesRegex(ValidationError, "negative"):
+            self.pl_gold.item_ids = [
+                Command.create(
+                    {
+                        "applied_on": "1_product",
+                        "product_tmpl_id": self.cola.product_tmpl_id.id,
+                        "fixed_price": -1.0,
+                    }
+                )
+            ]
+        # a pricelist outside the tiers behaves as vanilla Odoo
+        other = self.env["product.pricelist"].create(
+            {
+                "name": "Not a tier",
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "1_product",
+                            "product_tmpl_id": self.cola.product_tmpl_id.id,
+                            "fixed_price": -1.0,
+                        }
+                    )
+                ],
+            }
+        )
+        self.assertEqual(other.item_ids.fixed_price, -1.0)
+
+    def test_overlapping_promo_windows_are_refused(self):
+        def promo(start, end, min_qty=0):
+            return Command.create(
+                {
+                    "applied_on": "1_product",
+                    "product_tmpl_id": self.crisps.product_tmpl_id.id,
+                    "fixed_price": 13.0,
+                    "min_quantity": min_qty,
+                    "date_start": start,
+                    "date_end": end,
+                }
+            )
+
+        self.pl_gold.item_ids = [promo(datetime(2030, 1, 1), datetime(2030, 1, 31))]
+        count = len(self.pl_gold.item_ids)
+        with self.assertRaisesRegex(ValidationError, "overlaps"):
+            self.pl_gold.item_ids = [
+                promo(datetime(2030, 1, 20), datetime(2030, 2, 10))
+            ]
+        self.env.invalidate_all()
+        self.assertEqual(len(self.pl_gold.item_ids), count)
+        # adjacent window, or another min qty: accepted
+        self.pl_gold.item_ids = [
+            promo(datetime(2030, 2, 1), datetime(2030, 2, 28)),
+            promo(datetime(2030, 1, 20), datetime(2030, 2, 10), min_qty=50),
+        ]
+        self.assertEqual(len(self.pl_gold.item_ids), count + 2)
+
+    def test_tier_matrix_lists_items_of_tier_pricelists(self):
+        items = self.env["product.pricelist.item"].search(
+            [("wholtra_tier_id", "!=", False)]
+        )
+        self.assertIn(self.pl_gold.item_ids, items)
+        self.assertEqual(self.pl_gold.item_ids.wholtra_tier_id, self.tier_gold)
+        self.assertFalse(
+            items.filtered(lambda i: i.pricelist_id == self.env["product.pricelist"])
+        )
+        # editing a tier rule in the matrix changes the customer's price
+        self.pl_gold.item_ids.fixed_price = 15.0
+        _order, price = self._new_quote_price(self.grill, self.crisps)
+        self.assertEqual(price, 15.0)
+
+    def test_salesperson_cannot_edit_tiers(self):
+        tier = self.tier_gold.with_user(self.salesman)
+        self.assertEqual(tier.name, "Gold")
+        with self.assertRaises(AccessError):
+            tier.margin_floor = 1.0
