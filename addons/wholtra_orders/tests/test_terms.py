@@ -1,0 +1,78 @@
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import WholtraOrdersCommon
+
+
+@tagged("post_install", "-at_install")
+class TestOrderTerms(WholtraOrdersCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._enable(wholtra_enforce_account_terms=True)
+        cls.tier_gold.min_order_value = 200.0
+        cls.crisps.product_tmpl_id.write(
+            {"wholtra_moq": 6, "wholtra_order_multiple": 6}
+        )
+
+    def _override(self, order, user, reason="Trial order for a new outlet"):
+        action = order.with_user(user).action_wholtra_override_terms()
+        wizard_form = Form(
+            self.env[action["res_model"]]
+            .with_user(user)
+            .with_context(action["context"])
+        )
+        wizard_form.reason = reason
+        wizard_form.save().action_apply()
+
+    def test_minimum_order_value(self):
+        order = self._order(self.grill, [(self.cola, 12)])  # 180 < 200
+        with self.assertRaisesRegex(UserError, "under the minimum order value"):
+            order.action_confirm()
+        order.order_line.product_uom_qty = 14  # 210
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+
+    def test_customer_minimum_overrides_tier(self):
+        self.grill.wholtra_min_order_value = 100.0
+        order = self._order(self.grill, [(self.cola, 8)])  # 120
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+
+    def test_moq_and_multiple(self):
+        order = self._order(self.deli, [(self.crisps, 4)])
+        with self.assertRaisesRegex(UserError, "under the minimum order quantity of 6"):
+            order.action_confirm()
+        order.order_line.product_uom_qty = 8
+        with self.assertRaisesRegex(UserError, "not a multiple of 6"):
+            order.action_confirm()
+        order.order_line.product_uom_qty = 12
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+
+    def test_block_only_when_no_override_allowed(self):
+        order = self._order(self.deli, [(self.crisps, 4)])
+        self.assertIn("Correct the order", order.wholtra_terms_message)
+        with self.assertRaises(AccessError):
+            self._override(order, self.sales_manager)
+        self.assertFalse(order.wholtra_terms_overridden)
+
+    def test_manager_override(self):
+        self.company.wholtra_terms_allow_override = True
+        order = self._order(self.deli, [(self.crisps, 4)])
+        self.assertIn("A sales manager can override", order.wholtra_terms_message)
+        with self.assertRaises(AccessError):
+            self._override(order, self.salesman)
+        self._override(order, self.sales_manager, "Sample for a new shop")
+        self.assertEqual(order.wholtra_terms_override_reason, "Sample for a new shop")
+        order.with_user(self.salesman).action_confirm()
+        self.assertEqual(order.state, "sale")
+        duplicate = order.copy()
+        with self.assertRaisesRegex(UserError, "minimum order quantity"):
+            duplicate.action_confirm()
+
+    def test_off_by_default(self):
+        self.company.wholtra_enforce_account_terms = False
+        order = self._order(self.grill, [(self.crisps, 1)])
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
