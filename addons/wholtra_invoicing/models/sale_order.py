@@ -1,4 +1,4 @@
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -12,9 +12,10 @@ class SaleOrder(models.Model):
         "lines changed after their invoice was posted.",
     )
 
+    @api.depends("state", "order_line.wholtra_pending_adjustment")
     def _compute_wholtra_pending_adjustment(self):
         for order in self:
-            if order.state != "sale" or not order.invoice_ids:
+            if order.state != "sale":
                 order.wholtra_pending_adjustment = 0.0
                 continue
             order.wholtra_pending_adjustment = sum(

@@ -13,6 +13,22 @@ class SaleOrderLine(models.Model):
         "because the line changed after its invoice was posted.",
     )
 
+    wholtra_follows_changes = fields.Boolean(
+        compute="_compute_wholtra_follows_changes",
+        help="Technical: invoices of this line follow its price, discount and "
+        "quantity changes (customer not in manual invoicing mode).",
+    )
+
+    @api.depends("order_id.partner_id", "order_id.company_id")
+    def _compute_wholtra_follows_changes(self):
+        for line in self:
+            order = line.order_id
+            line.wholtra_follows_changes = bool(
+                order.partner_id
+                and order.partner_id._wholtra_get_invoice_mode(order.company_id)
+                != "manual"
+            )
+
     # ------------------------------------------------------------------
     # Draft invoices follow the order
     # ------------------------------------------------------------------
@@ -149,7 +165,16 @@ class SaleOrderLine(models.Model):
             diff = 0.0
         return credit_qty, diff
 
-    @api.depends_context("company")
+    @api.depends(
+        "state",
+        "price_unit",
+        "discount",
+        "product_uom_qty",
+        "qty_delivered",
+        "invoice_lines.move_id.state",
+        "invoice_lines.quantity",
+        "invoice_lines.price_subtotal",
+    )
     def _compute_wholtra_pending_adjustment(self):
         for line in self:
             credit_qty, diff = line._wholtra_get_adjustment()

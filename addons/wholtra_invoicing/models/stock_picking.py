@@ -249,8 +249,7 @@ class StockPicking(models.Model):
         ]
         vals["wholtra_picking_ids"] = [Command.set(self.ids)]
         vals["invoice_origin"] = ", ".join(orders.mapped("name"))
-        refs = [ref for ref in orders.mapped("client_order_ref") if ref]
-        vals["ref"] = ", ".join(refs)[:2000] or False
+        vals["ref"] = ", ".join(o.client_order_ref or o.name for o in orders)[:2000]
         dates = [d for d in self.mapped("date_done") if d]
         if dates:
             vals["delivery_date"] = max(dates).date()

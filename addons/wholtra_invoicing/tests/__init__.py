@@ -1,1 +1,9 @@
-from . import test_dispatch_invoicing, test_install
+from . import (
+    test_ar_status,
+    test_dispatch_invoicing,
+    test_idempotency,
+    test_install,
+    test_order_changes,
+    test_periodic,
+    test_returns,
+)
