@@ -1,7 +1,9 @@
 from . import (
     test_credit_hold,
     test_install,
+    test_intelligence,
     test_margin,
+    test_performance,
     test_price_overrides,
     test_reorder,
     test_stack_tour,
