@@ -4,6 +4,7 @@ from . import (
     test_idempotency,
     test_install,
     test_order_changes,
+    test_performance,
     test_periodic,
     test_returns,
 )
