@@ -1,5 +1,6 @@
 from . import (
     test_credit_hold,
+    test_hold_tour,
     test_install,
     test_intelligence,
     test_margin,
