@@ -4,6 +4,8 @@ from . import (
     res_company,
     res_config_settings,
     res_partner,
+    sale_order,
+    stock_picking,
     wholtra_collection_level,
     wholtra_collection_status,
     wholtra_statement_link,

@@ -8,6 +8,11 @@ class ResPartner(models.Model):
         "wholtra.statement.link", "partner_id", string="Statement links"
     )
 
+    wholtra_cod = fields.Boolean(
+        string="Cash on delivery",
+        help="Deliveries to this customer are paid to the driver (when cash on "
+        "delivery is enabled in the settings).",
+    )
     wholtra_statement_links_enabled = fields.Boolean(
         compute="_compute_wholtra_statement_links_enabled"
     )
@@ -17,6 +22,10 @@ class ResPartner(models.Model):
         self.wholtra_statement_links_enabled = (
             self.env.company.wholtra_statement_links_enabled
         )
+
+    @api.model
+    def _commercial_fields(self):
+        return [*super()._commercial_fields(), "wholtra_cod"]
 
     def action_wholtra_statement_link(self):
         """Open the customer's statement link (created when missing)."""

@@ -1,1 +1,7 @@
-from . import test_install, test_statement_link
+from . import (
+    test_cod,
+    test_collection,
+    test_install,
+    test_matching,
+    test_statement_link,
+)

@@ -1,0 +1,209 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+COD_METHODS = [("cash", "Cash"), ("cheque", "Cheque"), ("card", "Card terminal")]
+
+
+class StockPicking(models.Model):
+    _inherit = "stock.picking"
+
+    wholtra_cod_required = fields.Boolean(
+        string="Cash on delivery",
+        compute="_compute_wholtra_cod_required",
+        help="The driver records the amount collected before the delivery is validated.",
+    )
+    wholtra_cod_expected = fields.Monetary(
+        string="Amount to collect",
+        compute="_compute_wholtra_cod_expected",
+        currency_field="wholtra_cod_currency_id",
+    )
+    wholtra_cod_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_wholtra_cod_expected"
+    )
+    wholtra_cod_amount = fields.Monetary(
+        string="Amount collected",
+        currency_field="wholtra_cod_currency_id",
+        copy=False,
+        readonly=True,
+    )
+    wholtra_cod_method = fields.Selection(
+        COD_METHODS, string="Collected by", copy=False, readonly=True
+    )
+    wholtra_cod_reference = fields.Char(
+        string="Collection reference", copy=False, readonly=True
+    )
+    wholtra_cod_driver_id = fields.Many2one(
+        "res.users", string="Driver", copy=False, readonly=True, index="btree_not_null"
+    )
+    wholtra_cod_date = fields.Date(string="Collected on", copy=False, readonly=True)
+    wholtra_cod_payment_id = fields.Many2one(
+        "account.payment", string="COD payment", copy=False, readonly=True
+    )
+
+    @api.depends("sale_id.wholtra_cod", "picking_type_code", "company_id")
+    def _compute_wholtra_cod_required(self):
+        for picking in self:
+            picking.wholtra_cod_required = bool(
+                picking.company_id.wholtra_cod_enabled
+                and picking.picking_type_code == "outgoing"
+                and picking.sale_id.wholtra_cod
+            )
+
+    @api.depends("move_ids.quantity", "move_ids.product_uom_qty", "sale_id")
+    def _compute_wholtra_cod_expected(self):
+        for picking in self:
+            picking.wholtra_cod_currency_id = (
+                picking.sale_id.currency_id or picking.company_id.currency_id
+            )
+            picking.wholtra_cod_expected = picking._wholtra_cod_expected_amount()
+
+    def _wholtra_cod_expected_amount(self):
+        """Value, taxes included, of what this delivery ships at the order's prices
+        (what the dispatch invoice will bill)."""
+        self.ensure_one()
+        total = 0.0
+        for move in self.move_ids.filtered(
+            lambda m: m.state != "cancel" and m.sale_line_id
+        ):
+            line = move.sale_line_id
+            if not line.product_uom_qty:
+                continue
+            qty = (
+                move.quantity if move.picked or move.quantity else move.product_uom_qty
+            )
+            qty = move.product_uom._compute_quantity(qty, line.product_uom_id)
+            total += line.price_total * qty / line.product_uom_qty
+        return (
+            self.wholtra_cod_currency_id.round(total)
+            if self.wholtra_cod_currency_id
+            else total
+        )
+
+    def _wholtra_cod_missing(self):
+        return self.filtered(
+            lambda p: p.wholtra_cod_required and not p.wholtra_cod_method
+        )
+
+    # ------------------------------------------------------------------
+    # Validation flow
+    # ------------------------------------------------------------------
+    def _pre_action_done_hook(self):
+        missing = self._wholtra_cod_missing()
+        if missing:
+            return missing[0]._wholtra_action_cod_collect()
+        return super()._pre_action_done_hook()
+
+    def _wholtra_action_cod_collect(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Cash on delivery: %(name)s", name=self.name),
+            "res_model": "wholtra.cod.collect.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                **self.env.context,
+                "default_picking_id": self.id,
+                "default_amount": self.wholtra_cod_expected,
+            },
+        }
+
+    def _action_done(self):
+        missing = self._wholtra_cod_missing()
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Cash on delivery: record the amount collected for %(names)s "
+                    "before validating.",
+                    names=", ".join(missing.mapped("name")),
+                )
+            )
+        res = super()._action_done()
+        cod = self.filtered(
+            lambda p: p.state == "done"
+            and p.wholtra_cod_method
+            and not p.wholtra_cod_payment_id
+        )
+        for picking in cod:
+            picking._wholtra_cod_post_payment()
+        return res
+
+    def _wholtra_dispatch_invoices_created(self, invoices):
+        res = super()._wholtra_dispatch_invoices_created(invoices)
+        for picking in self.filtered("wholtra_cod_payment_id"):
+            picking._wholtra_cod_reconcile(invoices & picking.wholtra_invoice_ids)
+        return res
+
+    # ------------------------------------------------------------------
+    # Payment
+    # ------------------------------------------------------------------
+    def _wholtra_cod_journal(self):
+        self.ensure_one()
+        company = self.company_id
+        journal = company.wholtra_cod_journal_id
+        if not journal:
+            journal = (
+                self.env["account.journal"]
+                .sudo()
+                .search(
+                    [("type", "=", "cash"), ("company_id", "=", company.id)], limit=1
+                )
+            )
+        if not journal:
+            raise UserError(
+                self.env._(
+                    "Cash on delivery needs a cash or bank journal: set the COD journal "
+                    "in the Invoicing settings."
+                )
+            )
+        return journal
+
+    def _wholtra_prepare_cod_payment_values(self):
+        self.ensure_one()
+        method_label = dict(COD_METHODS)[self.wholtra_cod_method]
+        memo = self.env._(
+            "COD %(picking)s (%(method)s)", picking=self.name, method=method_label
+        )
+        if self.wholtra_cod_reference:
+            memo = f"{memo} {self.wholtra_cod_reference}"
+        return {
+            "payment_type": "inbound",
+            "partner_type": "customer",
+            "partner_id": self.partner_id.commercial_partner_id.id,
+            "amount": self.wholtra_cod_amount,
+            "currency_id": self.wholtra_cod_currency_id.id,
+            "date": self.wholtra_cod_date or fields.Date.context_today(self),
+            "journal_id": self._wholtra_cod_journal().id,
+            "company_id": self.company_id.id,
+            "memo": memo,
+        }
+
+    def _wholtra_cod_post_payment(self):
+        """Post the collected amount as a customer payment and settle the delivery's
+        invoices with it (short collection leaves an open balance, over collection a
+        credit)."""
+        self.ensure_one()
+        if not self.wholtra_cod_amount:
+            return self.env["account.payment"]
+        # Drivers are warehouse users: the payment is an accounting record.
+        payment_sudo = (
+            self.env["account.payment"]
+            .sudo()
+            .with_context(wholtra_no_matching=True)
+            .create(self._wholtra_prepare_cod_payment_values())
+        )
+        payment_sudo.action_post()
+        self.sudo().wholtra_cod_payment_id = payment_sudo
+        self._wholtra_cod_reconcile(self.sudo().wholtra_invoice_ids)
+        return payment_sudo
+
+    def _wholtra_cod_reconcile(self, invoices):
+        self.ensure_one()
+        payment_sudo = self.sudo().wholtra_cod_payment_id
+        invoices = invoices.sudo().filtered(
+            lambda inv: inv.state == "posted"
+            and inv.move_type == "out_invoice"
+            and inv.payment_state in ("not_paid", "partial")
+        )
+        if payment_sudo and invoices:
+            payment_sudo._wholtra_reconcile_in_order(invoices)

@@ -1,0 +1,178 @@
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
+
+from .common import WholtraPaymentsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCashOnDelivery(WholtraPaymentsCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls._setup_wholtra_payments()
+        cls.company.write(
+            {
+                "wholtra_cod_enabled": True,
+                "wholtra_invoice_mode": "dispatch",
+                "wholtra_invoice_auto_post": True,
+            }
+        )
+        if "wholtra_invoice_send_email" in cls.company._fields:
+            cls.company.wholtra_invoice_send_email = False
+        cls.customer.wholtra_cod = True
+        cls.cash_journal = cls.env["account.journal"].create(
+            {"name": "Drivers cash", "type": "cash", "code": "DRVC"}
+        )
+        cls.company.wholtra_cod_journal_id = cls.cash_journal
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Cola cans 24x33cl",
+                "type": "consu",
+                "list_price": 12.0,
+                "invoice_policy": "delivery",
+                "taxes_id": [Command.clear()],
+            }
+        )
+        cls.driver = new_test_user(
+            cls.env, "wh_driver", groups="base.group_user,stock.group_stock_user"
+        )
+
+    def _order(self, partner=None, qty=10):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": (partner or self.customer).id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product.id,
+                            "product_uom_qty": qty,
+                            "price_unit": 12.0,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        picking = order.picking_ids
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        return order, picking
+
+    def _collect(self, picking, amount, method="cash", reference=None, user=None):
+        picking = picking.with_user(user) if user else picking
+        action = picking.button_validate()
+        self.assertEqual(action["res_model"], "wholtra.cod.collect.wizard")
+        self.assertNotEqual(picking.state, "done")
+        wizard_form = Form(
+            self.env["wholtra.cod.collect.wizard"]
+            .with_user(user or self.env.user)
+            .with_context(action["context"])
+        )
+        self.assertEqual(wizard_form.expected_amount, 120.0)
+        wizard_form.amount = amount
+        wizard_form.method = method
+        if reference:
+            wizard_form.reference = reference
+        return wizard_form.save().action_confirm()
+
+    def test_contact_and_order_follow_customer_flag(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Deli Receiving", "parent_id": self.customer.id}
+        )
+        self.assertTrue(contact.wholtra_cod)
+        order, picking = self._order(contact)
+        self.assertTrue(order.wholtra_cod)
+        self.assertTrue(picking.wholtra_cod_required)
+
+    def test_validation_blocked_until_collected(self):
+        order, picking = self._order()
+        action = picking.button_validate()
+        self.assertEqual(action["res_model"], "wholtra.cod.collect.wizard")
+        self.assertEqual(picking.state, "assigned")
+        with self.assertRaises(UserError):
+            picking._action_done()
+        self.assertFalse(
+            self.env["account.payment"].search([("partner_id", "=", self.customer.id)])
+        )
+
+    def test_driver_collects_full_amount_invoice_paid(self):
+        order, picking = self._order()
+        self._collect(picking, 120.0, user=self.driver)
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(picking.wholtra_cod_driver_id, self.driver)
+        payment = picking.wholtra_cod_payment_id
+        self.assertEqual(payment.amount, 120.0)
+        self.assertIn(payment.state, ("in_process", "paid"))
+        invoice = picking.wholtra_invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.payment_state, "paid")
+
+    def test_short_collection_leaves_open_balance(self):
+        order, picking = self._order()
+        self._collect(picking, 100.0, method="cheque", reference="CHQ 0042")
+        invoice = picking.wholtra_invoice_ids
+        self.assertEqual(invoice.payment_state, "partial")
+        self.assertAlmostEqual(invoice.amount_residual, 20.0)
+        self.assertIn("CHQ 0042", picking.wholtra_cod_payment_id.memo)
+
+    def test_over_collection_leaves_credit(self):
+        order, picking = self._order()
+        self._collect(picking, 150.0, method="card", reference="TERM-778")
+        invoice = picking.wholtra_invoice_ids
+        self.assertEqual(invoice.payment_state, "paid")
+        open_lines = picking.wholtra_cod_payment_id.move_id.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertAlmostEqual(sum(open_lines.mapped("amount_residual")), -30.0)
+
+    def test_cheque_needs_reference(self):
+        order, picking = self._order()
+        action = picking.button_validate()
+        wizard = (
+            self.env["wholtra.cod.collect.wizard"]
+            .with_context(action["context"])
+            .create({"amount": 120.0, "method": "cheque"})
+        )
+        with self.assertRaises(UserError):
+            wizard.action_confirm()
+        self.assertNotEqual(picking.state, "done")
+
+    def test_manual_invoicing_payment_stays_credit(self):
+        self.company.wholtra_invoice_mode = "manual"
+        order, picking = self._order()
+        self._collect(picking, 120.0)
+        self.assertEqual(picking.state, "done")
+        self.assertFalse(picking.wholtra_invoice_ids)
+        invoice = order._create_invoices()
+        invoice.action_post()
+        self.assertTrue(invoice.invoice_has_outstanding)
+
+    def test_not_cod_or_disabled_is_vanilla(self):
+        order, picking = self._order(self.other_customer)
+        self.assertFalse(picking.wholtra_cod_required)
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        self.company.wholtra_cod_enabled = False
+        order, picking = self._order()
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        self.assertFalse(picking.wholtra_cod_payment_id)
+
+    def test_cash_report_totals_per_driver(self):
+        _o1, p1 = self._order()
+        self._collect(p1, 120.0, user=self.driver)
+        _o2, p2 = self._order()
+        self._collect(p2, 100.0, user=self.driver)
+        groups = self.env["stock.picking"]._read_group(
+            [
+                ("wholtra_cod_method", "!=", False),
+                ("wholtra_cod_date", "=", self.today),
+            ],
+            ["wholtra_cod_driver_id"],
+            ["wholtra_cod_amount:sum"],
+        )
+        self.assertEqual(dict(groups)[self.driver], 220.0)

@@ -1,0 +1,136 @@
+from datetime import timedelta
+
+from odoo.tests import TransactionCase, tagged
+
+from .common import WholtraPaymentsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionSequence(WholtraPaymentsCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_wholtra_payments()
+        cls.company.wholtra_collection_enabled = True
+        cls.company.wholtra_collection_lift_hold = True
+        Level = cls.env["wholtra.collection.level"]
+        Level.search([("company_id", "=", cls.company.id)]).action_archive()
+        Level.flush_model()
+        cls.level_1 = Level.create(
+            {
+                "name": "Friendly",
+                "days_overdue": 3,
+                "mail_template_id": cls.env.ref(
+                    "wholtra_payments.mail_template_collection_friendly"
+                ).id,
+            }
+        )
+        cls.level_2 = Level.create(
+            {
+                "name": "Second",
+                "days_overdue": 15,
+                "mail_template_id": cls.env.ref(
+                    "wholtra_payments.mail_template_collection_second"
+                ).id,
+            }
+        )
+        cls.level_3 = Level.create(
+            {
+                "name": "Hold",
+                "days_overdue": 30,
+                "action": "email_hold",
+                "mail_template_id": cls.env.ref(
+                    "wholtra_payments.mail_template_collection_hold"
+                ).id,
+            }
+        )
+        # Due 10 days ago: level 1 today, level 2 in 5 days, hold in 20 days.
+        cls.invoice = cls._invoice(cls.customer, 500.0, -10)
+        cls.Status = cls.env["wholtra.collection.status"]
+
+    def _run(self, days_from_today=0):
+        return self.Status._wholtra_collection_run(
+            self.company, today=self.today + timedelta(days=days_from_today)
+        )
+
+    def _status(self, partner=None):
+        return self.Status.search([("partner_id", "=", (partner or self.customer).id)])
+
+    def _messages(self, subject):
+        return self.customer.message_ids.filtered(lambda m: m.subject == subject)
+
+    def test_levels_on_known_dates_email_with_link(self):
+        self._run()
+        status = self._status()
+        self.assertEqual(status.level_id, self.level_1)
+        self.assertEqual(status.overdue_amount, 500.0)
+        self.assertEqual(status.days_overdue, 10)
+        message = self._messages("Friendly reminder: invoices past due")
+        self.assertEqual(len(message), 1)
+        link = self.env["wholtra.statement.link"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertIn(link.access_token, str(message.body))
+        # Rerun the same day: nothing new.
+        self.assertFalse(self._run())
+        self.assertEqual(len(self._messages("Friendly reminder: invoices past due")), 1)
+        self._run(5)
+        self.assertEqual(self._status().level_id, self.level_2)
+        self.assertEqual(len(self._messages("Second reminder: overdue invoices")), 1)
+        self.assertFalse(self.customer.wholtra_on_hold)
+
+    def test_hold_level_sets_hold_and_payment_lifts_it(self):
+        self._run(20)
+        status = self._status()
+        self.assertEqual(status.level_id, self.level_3)
+        self.assertTrue(status.hold_set)
+        self.assertTrue(self.customer.wholtra_hold_manual)
+        self.assertTrue(self.customer.wholtra_on_hold)
+        # Skipped levels are not sent afterwards: only the hold email.
+        self.assertFalse(self._messages("Friendly reminder: invoices past due"))
+        self.assertEqual(len(self._messages("Your account is on hold")), 1)
+        # The customer pays: the level clears and the hold is lifted.
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.invoice.ids
+        ).create({})._create_payments()
+        self.assertEqual(self.invoice.payment_state, "paid")
+        self._run(20)
+        status = self._status()
+        self.assertFalse(status.level_id)
+        self.assertFalse(status.hold_set)
+        self.assertFalse(self.customer.wholtra_hold_manual)
+
+    def test_hold_kept_when_lift_setting_off(self):
+        self.company.wholtra_collection_lift_hold = False
+        self._run(20)
+        self.invoice.line_ids.remove_move_reconcile()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.invoice.ids
+        ).create({})._create_payments()
+        self._run(21)
+        self.assertFalse(self._status().level_id)
+        self.assertTrue(self.customer.wholtra_hold_manual)
+
+    def test_disputed_invoices_skipped(self):
+        self.invoice.write(
+            {"wholtra_disputed": True, "wholtra_dispute_reason": "Short delivery"}
+        )
+        self._run(20)
+        self.assertFalse(self._status().level_id)
+        self.assertFalse(self.customer.wholtra_hold_manual)
+
+    def test_disabled_company_does_nothing(self):
+        self.company.wholtra_collection_enabled = False
+        self.Status._cron_wholtra_collection()
+        self.assertFalse(self._status())
+
+    def test_statement_payment_clears_level(self):
+        self._run()
+        self.assertEqual(self._status().level_id, self.level_1)
+        self.Status._wholtra_refresh_partners(self.customer)
+        self.assertEqual(self._status().level_id, self.level_1)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.invoice.ids
+        ).create({})._create_payments()
+        self.Status._wholtra_refresh_partners(self.customer)
+        self.assertFalse(self._status().level_id)

@@ -1,0 +1,1 @@
+from . import wholtra_cod_collect_wizard
