@@ -29,6 +29,7 @@
     ],
     "demo": [
         "demo/wholtra_demo_base.xml",
+        "demo/wholtra_orders_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
