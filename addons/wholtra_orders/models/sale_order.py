@@ -310,6 +310,33 @@ class SaleOrder(models.Model):
             footer=footer,
         )
 
+    def _wholtra_withdraw_approvals(self):
+        """Lines of an approved quotation changed: the approvals were given for other
+        figures, so they no longer hold."""
+        approved = self.filtered(
+            lambda o: o.state in ("draft", "sent")
+            and (
+                o.wholtra_hold_released
+                or o.wholtra_margin_approved
+                or o.wholtra_terms_overridden
+            )
+        )
+        if not approved:
+            return
+        approved.write(
+            {
+                "wholtra_hold_released": False,
+                "wholtra_margin_approved": False,
+                "wholtra_terms_overridden": False,
+            }
+        )
+        for order in approved:
+            order.message_post(
+                body=self.env._(
+                    "Approvals withdrawn: the order lines changed after approval."
+                )
+            )
+
     # ------------------------------------------------------ approval actions
     def _wholtra_approve(self, approval_type, reason):
         """Record an approval by the current user (checked by write())."""

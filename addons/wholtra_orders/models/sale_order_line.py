@@ -75,9 +75,20 @@ class SaleOrderLine(models.Model):
             and not self.env.context.get("wholtra_no_price_audit")
         )
 
+    def _wholtra_approval_fields(self):
+        """Line fields whose change withdraws the approvals of a quotation (hook)."""
+        return {
+            "product_id",
+            "product_uom_qty",
+            "product_uom_id",
+            "price_unit",
+            "discount",
+        }
+
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
+        lines.order_id._wholtra_withdraw_approvals()
         if not self.env.context.get("wholtra_no_price_audit"):
             for line, vals in zip(lines, vals_list, strict=False):
                 if self._wholtra_audit_needed(vals):
@@ -88,8 +99,16 @@ class SaleOrderLine(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
+        if self._wholtra_approval_fields() & vals.keys():
+            self.order_id._wholtra_withdraw_approvals()
         if self._wholtra_audit_needed(vals):
             self._wholtra_log_price_overrides(vals.get("wholtra_override_reason"))
+        return res
+
+    def unlink(self):
+        orders = self.order_id
+        res = super().unlink()
+        orders.exists()._wholtra_withdraw_approvals()
         return res
 
     def _wholtra_log_price_overrides(self, reason=None):

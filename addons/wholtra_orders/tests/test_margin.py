@@ -76,3 +76,12 @@ class TestMarginControl(WholtraOrdersCommon):
         order = self._order(self.grill, [(self.crisps, 5, {"discount": 50.0})])
         order.action_confirm()
         self.assertEqual(order.state, "sale")
+
+    def test_changing_lines_withdraws_the_approval(self):
+        order = self._order(self.grill, [(self.crisps, 5)])
+        self._approve(order, self.sales_manager)
+        self.assertTrue(order.wholtra_margin_approved)
+        order.with_user(self.salesman).order_line.discount = 4.0
+        self.assertFalse(order.wholtra_margin_approved)
+        with self.assertRaisesRegex(UserError, "margin"):
+            order.action_confirm()
