@@ -31,4 +31,9 @@
         "views/menus.xml",
     ],
     "demo": [],
+    "assets": {
+        "web.assets_tests": [
+            "wholtra_payments/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -50,6 +50,7 @@ class WholtraStatementPortal(PortalAccount):
             or link_sudo.company_id.currency_id,
             "page_path": link_sudo._wholtra_portal_path(),
             "error": False,
+            "paid_invoices": link_sudo._wholtra_recently_paid_invoices(),
         }
         chosen_ids = [
             int(key[len("invoice_") :])

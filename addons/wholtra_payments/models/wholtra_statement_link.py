@@ -151,6 +151,18 @@ class WholtraStatementLink(models.Model):
             order="invoice_date_due asc, invoice_date asc, id asc",
         )
 
+    def _wholtra_recently_paid_invoices(self, limit=20):
+        """Invoices settled by this link's confirmed payments (thank-you list)."""
+        self.ensure_one()
+        txs = self.env["payment.transaction"].search(
+            [("wholtra_statement_link_id", "=", self.id), ("state", "=", "done")],
+            order="id desc",
+            limit=limit,
+        )
+        return txs.invoice_ids.filtered(
+            lambda inv: inv.payment_state in ("paid", "in_payment")
+        ).sorted("invoice_date_due")
+
     def _wholtra_check_selection(self, invoice_ids, amount=None):
         """Re-validate on the server what the customer chose to pay.
 

@@ -4,4 +4,5 @@ from . import (
     test_install,
     test_matching,
     test_statement_link,
+    test_statement_tour,
 )
