@@ -58,6 +58,9 @@ class SaleOrder(models.Model):
     wholtra_price_override_count = fields.Integer(
         compute="_compute_wholtra_price_override_count"
     )
+    wholtra_audit_price_overrides = fields.Boolean(
+        related="company_id.wholtra_audit_price_overrides"
+    )
     wholtra_company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company currency"
     )
