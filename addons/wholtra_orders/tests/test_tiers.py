@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import WholtraOrdersCommon
@@ -226,3 +226,36 @@ class TestTiers(WholtraOrdersCommon):
         self.assertEqual(tier.name, "Gold")
         with self.assertRaises(AccessError):
             tier.margin_floor = 1.0
+
+
+@tagged("post_install", "-at_install")
+class TestTierMultiCompany(WholtraOrdersCommon):
+    def test_tiers_of_another_company_are_hidden(self):
+        other_company = self.env["res.company"].create({"name": "Other Distributor"})
+        other_pricelist = self.env["product.pricelist"].create(
+            {"name": "Other list", "company_id": other_company.id}
+        )
+        other_tier = self.env["wholtra.price.tier"].create(
+            {
+                "name": "Other Gold",
+                "pricelist_id": other_pricelist.id,
+                "company_id": other_company.id,
+            }
+        )
+        visible = self.env["wholtra.price.tier"].with_user(self.salesman).search([]).ids
+        self.assertIn(self.tier_gold.id, visible)
+        self.assertNotIn(other_tier.id, visible)
+
+    def test_tier_pricelist_must_belong_to_its_company(self):
+        other_company = self.env["res.company"].create({"name": "Other Distributor"})
+        other_pricelist = self.env["product.pricelist"].create(
+            {"name": "Other list", "company_id": other_company.id}
+        )
+        with self.assertRaises(UserError):
+            self.env["wholtra.price.tier"].create(
+                {
+                    "name": "Mixed",
+                    "pricelist_id": other_pricelist.id,
+                    "company_id": self.company.id,
+                }
+            )
