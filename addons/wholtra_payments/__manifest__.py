@@ -30,7 +30,7 @@
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/wholtra_payments_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "wholtra_payments/static/tests/tours/*.js",

@@ -51,6 +51,7 @@ class WholtraStatementPortal(PortalAccount):
             "page_path": link_sudo._wholtra_portal_path(),
             "error": False,
             "paid_invoices": link_sudo._wholtra_recently_paid_invoices(),
+            "credit": link_sudo._wholtra_available_credit(),
         }
         chosen_ids = [
             int(key[len("invoice_") :])
@@ -121,12 +122,19 @@ class WholtraStatementPortal(PortalAccount):
         self._validate_transaction_kwargs(kwargs)
         kwargs.update(
             {
+                # Not chosen by the browser: a statement pays invoices, it never
+                # validates a card, and it comes back to the statement.
+                "is_validation": False,
+                "landing_route": link_sudo._wholtra_portal_path(),
                 "amount": amount,
                 "currency_id": invoices_sudo.currency_id.id,
                 "partner_id": link_sudo.partner_id.id,
                 "reference_prefix": None,
             }
         )
+        if request.env.user._is_public():
+            # Nobody is logged in: do not save a card on the customer's account.
+            kwargs["tokenization_requested"] = False
         tx_sudo = self._create_transaction(
             custom_create_values=link_sudo._wholtra_prepare_transaction_values(
                 invoices_sudo

@@ -56,10 +56,10 @@ class WholtraCollectionStatus(models.Model):
                 ("company_id", "=", company.id),
                 ("payment_state", "in", ("not_paid", "partial")),
                 ("invoice_date_due", "<", today),
+                # Disputed invoices (wholtra_invoicing) are not chased.
+                ("wholtra_disputed", "=", False),
             ]
         )
-        if "wholtra_disputed" in self.env["account.move"]._fields:
-            domain &= Domain("wholtra_disputed", "=", False)
         return domain
 
     @api.model

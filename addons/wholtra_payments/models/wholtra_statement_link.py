@@ -163,6 +163,24 @@ class WholtraStatementLink(models.Model):
             lambda inv: inv.payment_state in ("paid", "in_payment")
         ).sorted("invoice_date_due")
 
+    def _wholtra_available_credit(self):
+        """Unallocated customer payments/credit notes in company currency (shown on
+        the statement, e.g. after an overpayment)."""
+        self.ensure_one()
+        groups = self.env["account.move.line"]._read_group(
+            [
+                ("partner_id", "child_of", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+            ],
+            [],
+            ["amount_residual:sum"],
+        )
+        return -(groups[0][0] or 0.0)
+
     def _wholtra_check_selection(self, invoice_ids, amount=None):
         """Re-validate on the server what the customer chose to pay.
 

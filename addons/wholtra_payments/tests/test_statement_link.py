@@ -188,6 +188,10 @@ class TestStatementPortal(WholtraPaymentsCommon, HttpCase):
         self.assertEqual(self.inv_new.payment_state, "paid")
         self.assertEqual(self.inv_mid.payment_state, "not_paid")
         self.assertEqual(tx.invoice_ids, self.inv_old | self.inv_new)
+        # AR status (wholtra_invoicing) follows at once.
+        self.assertEqual(self.inv_old.wholtra_ar_status, "paid")
+        self.assertEqual(self.inv_new.wholtra_ar_status, "paid")
+        self.assertEqual(self.inv_mid.wholtra_ar_status, "past_due")
 
     def test_partial_payment_settles_oldest_due_first(self):
         # 250 over three invoices of 100/200/300: oldest fully, then 150 on the next.
@@ -205,8 +209,11 @@ class TestStatementPortal(WholtraPaymentsCommon, HttpCase):
             lambda line: line.account_id.account_type == "asset_receivable"
         )
         self.assertAlmostEqual(sum(credit_lines.mapped("amount_residual")), -30.0)
-        # The credit is proposed on the customer's next invoice.
+        # The credit is proposed on the customer's next invoice and shown on the
+        # statement.
         self.assertTrue(self.inv_mid.invoice_has_outstanding)
+        self.assertAlmostEqual(self.link._wholtra_available_credit(), 30.0)
+        self.assertIn("o_wholtra_statement_credit", self._page().text)
 
     def test_tampered_amount_or_invoices_refused(self):
         route, signature = self._pay_page(self.inv_old | self.inv_mid, 300.0)
