@@ -26,7 +26,9 @@ class WholtraCollectionStatus(models.Model):
     level_id = fields.Many2one(
         "wholtra.collection.level", string="Level", index=True, ondelete="set null"
     )
-    level_days = fields.Integer(related="level_id.days_overdue", store=True)
+    level_days = fields.Integer(
+        related="level_id.days_overdue", store=True, string="Level starts at (days)"
+    )
     overdue_amount = fields.Monetary(
         string="Overdue amount", help="Overdue, undisputed, at the last evaluation."
     )
