@@ -27,5 +27,5 @@
         "views/menus.xml",
         "data/ir_cron_data.xml",
     ],
-    "demo": [],
+    "demo": ["demo/wholtra_invoicing_demo.xml"],
 }

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from odoo import Command
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, tagged
 
 N = int(os.environ.get("WHOLTRA_BENCH_INVOICING_N", "1000"))
 LINES = 3
@@ -18,6 +18,7 @@ PARTNERS = 20
 
 
 @pytest.mark.benchmark
+@tagged("post_install", "-at_install")
 class TestBenchInvoicing(TransactionCase):
     @classmethod
     def setUpClass(cls):

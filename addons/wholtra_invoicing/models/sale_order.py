@@ -73,3 +73,45 @@ class SaleOrder(models.Model):
                 res_id=moves.id,
             )
         return action
+
+    # ------------------------------------------------------------------
+    # Demo data helpers (called from demo/*.xml)
+    # ------------------------------------------------------------------
+    def _wholtra_demo_ship(self, fraction=1.0):
+        """Validate the open deliveries of the orders, shipping ``fraction`` of
+        each move (the rest goes to a backorder)."""
+        pickings = self.picking_ids.filtered(
+            lambda p: p.state not in ("done", "cancel")
+            and p.picking_type_code == "outgoing"
+        )
+        for move in pickings.move_ids:
+            move.quantity = move.product_uom.round(move.product_uom_qty * fraction)
+            move.picked = True
+        pickings.with_context(skip_backorder=True).button_validate()
+        return True
+
+    def _wholtra_demo_return(self, quantity=1.0):
+        """Return (with refund) ``quantity`` of each product of the first done
+        delivery of the orders."""
+        for order in self:
+            picking = order.picking_ids.filtered(
+                lambda p: p.state == "done" and p.picking_type_code == "outgoing"
+            )[:1]
+            wizard = (
+                self.env["stock.return.picking"]
+                .with_context(
+                    active_id=picking.id,
+                    active_ids=picking.ids,
+                    active_model="stock.picking",
+                )
+                .create({})
+            )
+            for line in wizard.product_return_moves:
+                line.quantity = quantity
+                line.to_refund = True
+            ret = wizard._create_return()
+            for move in ret.move_ids:
+                move.quantity = move.product_uom_qty
+                move.picked = True
+            ret.button_validate()
+        return True

@@ -229,7 +229,7 @@ class StockPicking(models.Model):
                 result[line] = qty
         return result
 
-    def _wholtra_prepare_invoice_vals(self, quantities):
+    def _wholtra_prepare_invoice_vals(self, quantities, adjusted_orders=None):
         """Invoice values billing ``quantities`` ({sale line: qty}) of the
         deliveries in ``self``, built with sale's ``_prepare_invoice`` and
         ``_prepare_invoice_line`` so their extensions apply."""
@@ -241,12 +241,16 @@ class StockPicking(models.Model):
         lines = sorted(
             quantities, key=lambda sol: (sol.order_id.id, sol.sequence, sol.id)
         )
-        vals["invoice_line_ids"] = [
-            Command.create(
-                line._prepare_invoice_line(sequence=seq, quantity=quantities[line])
-            )
+        line_vals = [
+            line._prepare_invoice_line(sequence=seq, quantity=quantities[line])
             for seq, line in enumerate(lines, start=1)
         ]
+        # pending adjustments go on one invoice per order within a batch
+        to_adjust = orders - adjusted_orders["orders"] if adjusted_orders else orders
+        line_vals += self._wholtra_get_pending_adjustment_lines(to_adjust, line_vals)
+        if adjusted_orders is not None:
+            adjusted_orders["orders"] |= orders
+        vals["invoice_line_ids"] = [Command.create(line) for line in line_vals]
         vals["wholtra_picking_ids"] = [Command.set(self.ids)]
         vals["invoice_origin"] = ", ".join(orders.mapped("name"))
         vals["ref"] = ", ".join(o.client_order_ref or o.name for o in orders)[:2000]
@@ -255,6 +259,35 @@ class StockPicking(models.Model):
             vals["delivery_date"] = max(dates).date()
         return vals
 
+    @api.model
+    def _wholtra_get_pending_adjustment_lines(self, orders, line_vals):
+        """Adjustments pending on ``orders`` (posted invoice, then a price,
+        discount or quantity change) ride along with the next dispatch invoice,
+        unless they would make it negative (then the order's *Invoice
+        adjustments* button credits them)."""
+        order_lines = orders.order_line.filtered(
+            lambda sol: not sol.display_type
+            and any(aml.move_id.state == "posted" for aml in sol.invoice_lines)
+        )
+        adjustments = []
+        for line in order_lines:
+            adjustments += line._wholtra_prepare_adjustment_lines(
+                sequence=1000 + line.sequence
+            )
+        if not adjustments:
+            return []
+
+        def amount(vals):
+            return (
+                vals["quantity"]
+                * vals["price_unit"]
+                * (1 - (vals.get("discount") or 0.0) / 100)
+            )
+
+        if sum(map(amount, line_vals)) + sum(map(amount, adjustments)) < 0:
+            return []
+        return adjustments
+
     def _wholtra_create_delivery_invoices(self):
         """One invoice per delivery in ``self``; deliveries with nothing left
         to bill are marked 'nothing to invoice'."""
@@ -262,12 +295,20 @@ class StockPicking(models.Model):
             return self.env["account.move"]
         vals_list = []
         invoiced = nothing = self.browse()
+        adjusted = {"orders": self.env["sale.order"]}
         for picking in self:
+            if picking.wholtra_invoice_ids.filtered(
+                lambda m: m.move_type == "out_invoice" and m.state != "cancel"
+            ):
+                invoiced |= picking  # already billed (state forced back by hand)
+                continue
             quantities = picking._wholtra_get_invoice_quantities()
             if not quantities:
                 nothing |= picking
                 continue
-            vals_list.append(picking._wholtra_prepare_invoice_vals(quantities))
+            vals_list.append(
+                picking._wholtra_prepare_invoice_vals(quantities, adjusted)
+            )
             invoiced |= picking
         invoices = self._wholtra_create_moves(vals_list)
         invoiced.write({"wholtra_invoice_state": "invoiced"})

@@ -24,6 +24,7 @@ class TestIdempotency(WholtraInvoicingCommon):
         # for the quantities: nothing is left to bill on that delivery
         picking.wholtra_invoice_state = "to_invoice"
         picking._wholtra_invoice_safely()
+        self.assertEqual(picking.wholtra_invoice_state, "invoiced")
         self.assertEqual(order.invoice_ids, invoice)
         self.assertEqual(order.order_line.mapped("qty_invoiced"), [10, 5])
 

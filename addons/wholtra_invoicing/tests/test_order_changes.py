@@ -102,3 +102,18 @@ class TestOrderChanges(WholtraInvoicingCommon):
         with self.assertRaises(Exception) as err:
             order.action_wholtra_invoice_adjustments()
         self.assertIn("no pending invoice adjustment", str(err.exception))
+
+    def test_posted_adjustment_rides_with_next_dispatch(self):
+        self.company.wholtra_invoice_auto_post = True
+        order = self._create_order()
+        backorder = self._ship(order.picking_ids, {self.crisps: 4, self.cola: 5})
+        first = order.invoice_ids
+        self._line(order, self.cola).price_unit = 13.0
+        self.assertAlmostEqual(order.wholtra_pending_adjustment, 5.0)
+        self._ship(backorder)
+        second = backorder.wholtra_invoice_ids
+        # 6 crisps shipped + the cola price difference on the 5 already billed
+        self.assertAlmostEqual(second.amount_untaxed, 6 * 2.5 + 5 * 1.0)
+        self.assertFalse(order.wholtra_pending_adjustment)
+        self.assertEqual(order.order_line.mapped("qty_invoiced"), [10, 5])
+        self.assertEqual(order.invoice_ids, first | second)
