@@ -213,7 +213,8 @@ class ResPartner(models.Model):
         :return: {commercial partner id: [clerk-readable reason, ...]}
         """
         extra_amounts = extra_amounts or {}
-        commercials = self.commercial_partner_id
+        # _origin: in a form being edited the records are new ones
+        commercials = self.commercial_partner_id._origin
         company = self.env.company
         currency = company.currency_id
         reasons = defaultdict(list)
@@ -287,14 +288,16 @@ class ResPartner(models.Model):
     def _wholtra_get_hold_reasons(self, extra_amount=0.0):
         """Clerk-readable reasons why this customer is on hold (empty: not on hold)."""
         self.ensure_one()
-        commercial = self.commercial_partner_id
+        commercial = self.commercial_partner_id._origin
         extra = {commercial.id: extra_amount} if extra_amount else None
         return self._wholtra_hold_reasons_batch(extra)[commercial.id]
 
     def _compute_wholtra_hold(self):
         reasons = self._wholtra_hold_reasons_batch()
         for partner in self:
-            partner_reasons = reasons.get(partner.commercial_partner_id.id) or []
+            partner_reasons = (
+                reasons.get(partner.commercial_partner_id._origin.id) or []
+            )
             partner.wholtra_on_hold = bool(partner_reasons)
             partner.wholtra_hold_status = "\n".join(partner_reasons)
 
@@ -349,10 +352,10 @@ class ResPartner(models.Model):
 
     # ----------------------------------------------------------- intelligence
     def _compute_wholtra_intelligence(self):
-        commercials = self.commercial_partner_id
+        commercials = self.commercial_partner_id._origin
         data = self._wholtra_intelligence_batch(commercials)
         for partner in self:
-            values = data.get(partner.commercial_partner_id.id, {})
+            values = data.get(partner.commercial_partner_id._origin.id, {})
             partner.update(
                 {
                     "wholtra_last_order_date": values.get("last_order_date", False),

@@ -201,14 +201,7 @@ class SaleOrder(models.Model):
         for line in self.order_line:
             if line.display_type or not line.product_id or line.is_downpayment:
                 continue
-            if (
-                floor
-                and line.price_subtotal > 0
-                and (
-                    float_compare(line.margin_percent * 100, floor, precision_digits=2)
-                    < 0
-                )
-            ):
+            if floor and line._wholtra_is_under_margin_floor(floor):
                 problems.append(
                     self.env._(
                         "- %(product)s: margin %(margin).1f%% under the floor of "

@@ -17,7 +17,6 @@ class SaleOrderLine(models.Model):
     )
     wholtra_override_reason = fields.Char(
         string="Override reason",
-        copy=False,
         help="Why the price or discount differs from the pricelist. Required above "
         "the deviation threshold set in Settings.",
     )
@@ -74,6 +73,14 @@ class SaleOrderLine(models.Model):
             and not self.env.context.get("sale_write_from_compute")
             and not self.env.context.get("wholtra_no_price_audit")
         )
+
+    def _wholtra_is_under_margin_floor(self, floor):
+        """Margin (sale_margin) under ``floor`` percent; a free or negative line of a
+        product that costs something always is."""
+        self.ensure_one()
+        if self.price_subtotal <= 0:
+            return self.purchase_price > 0
+        return float_compare(self.margin_percent * 100, floor, precision_digits=2) < 0
 
     def _wholtra_approval_fields(self):
         """Line fields whose change withdraws the approvals of a quotation (hook)."""

@@ -85,3 +85,8 @@ class TestMarginControl(WholtraOrdersCommon):
         self.assertFalse(order.wholtra_margin_approved)
         with self.assertRaisesRegex(UserError, "margin"):
             order.action_confirm()
+
+    def test_free_line_is_under_the_floor(self):
+        order = self._order(self.grill, [(self.cola, 5, {"price_unit": 0.0})])
+        with self.assertRaisesRegex(UserError, "Cola 24x330ml: margin"):
+            order.action_confirm()

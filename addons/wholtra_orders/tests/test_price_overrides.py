@@ -104,3 +104,13 @@ class TestPriceOverrides(WholtraOrdersCommon):
             log.write({"price_unit": 16.0})
         with self.assertRaisesRegex(AccessError, "not allowed"):
             log.unlink()
+
+    def test_duplicate_keeps_the_override_and_its_reason(self):
+        order = self._order(self.grill, [(self.crisps, 10)])
+        order.order_line.write({"price_unit": 13.0, "wholtra_override_reason": "Deal"})
+        duplicate = order.copy()
+        self.assertEqual(duplicate.order_line.price_unit, 13.0)
+        self.assertTrue(duplicate.order_line.wholtra_price_overridden)
+        self.assertEqual(duplicate.wholtra_price_override_ids.reason, "Deal")
+        duplicate._recompute_prices()
+        self.assertEqual(duplicate.order_line.price_unit, 13.0)

@@ -259,3 +259,31 @@ class TestTierMultiCompany(WholtraOrdersCommon):
                     "company_id": self.company.id,
                 }
             )
+
+
+@tagged("post_install", "-at_install")
+class TestPartnerForm(WholtraOrdersCommon):
+    def test_new_customer_in_the_form(self):
+        self._enable(wholtra_enforce_account_terms=True, wholtra_hold_overdue_days=30)
+        with Form(self.env["res.partner"]) as partner_form:
+            partner_form.name = "New Kiosk"
+            partner_form.company_type = "company"
+            partner_form.wholtra_tier_id = self.tier_gold
+            self.assertFalse(partner_form.wholtra_on_hold)
+            self.assertEqual(partner_form.wholtra_open_order_count, 0)
+        partner = partner_form.record
+        self.assertEqual(partner.property_product_pricelist, self.pl_gold)
+        self.assertEqual(partner.property_payment_term_id, self.term_30)
+        self.assertEqual(partner.wholtra_allocation_priority, 30)
+
+    def test_edit_held_customer_in_the_form(self):
+        self.grill._wholtra_set_hold("Cheque bounced")
+        order = self._order(self.grill, [(self.crisps, 5)])
+        order.action_wholtra_release_hold()  # opens the wizard only
+        with Form(self.grill) as partner_form:
+            self.assertTrue(partner_form.wholtra_on_hold)
+            self.assertIn("Cheque bounced", partner_form.wholtra_hold_status)
+            partner_form.wholtra_key_account = True
+            self.assertTrue(partner_form.wholtra_on_hold)
+        self.assertEqual(self.grill.wholtra_allocation_priority, 1030)
+        self.assertFalse(order.wholtra_hold_released)
