@@ -17,7 +17,13 @@
         "security/wholtra_inventory_alloc_security.xml",
         "security/ir.model.access.csv",
         "views/res_config_settings_views.xml",
+        "views/wholtra_allocation_views.xml",
+        "views/wholtra_allocation_board_views.xml",
+        "views/sale_order_views.xml",
+        "views/purchase_order_views.xml",
+        "wizards/wholtra_allocation_wizard_views.xml",
         "views/menus.xml",
+        "data/ir_cron_data.xml",
     ],
     "demo": [],
 }

@@ -1,1 +1,12 @@
-from . import res_company, res_config_settings
+from . import (
+    purchase_order,
+    purchase_order_line,
+    res_company,
+    res_config_settings,
+    sale_order,
+    sale_order_line,
+    stock_move,
+    wholtra_allocation,
+    wholtra_allocation_board,
+    wholtra_allocation_engine,
+)

@@ -8,3 +8,20 @@ class ResCompany(models.Model):
         string="Allocate sales to inbound supply",
         help="Promise order lines against confirmed purchase order lines, by customer priority, with promised dates that follow the POs.",
     )
+    wholtra_presale_policy = fields.Selection(
+        [
+            ("none", "Allow"),
+            ("warn", "Warn"),
+            ("block", "Block"),
+        ],
+        string="Orders without stock or supply",
+        default="none",
+        required=True,
+        help="What happens when an order asks for more than the free stock plus the "
+        "free inbound supply, and its lines are not marked pre-sale.",
+    )
+    wholtra_allocate_on_confirm = fields.Boolean(
+        string="Allocate on order confirmation",
+        help="Run the allocation engine for the products of an order when it is "
+        "confirmed.",
+    )

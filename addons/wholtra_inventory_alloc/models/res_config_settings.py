@@ -8,3 +8,11 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.wholtra_allocation_enabled",
         readonly=False,
     )
+    wholtra_presale_policy = fields.Selection(
+        related="company_id.wholtra_presale_policy",
+        readonly=False,
+    )
+    wholtra_allocate_on_confirm = fields.Boolean(
+        related="company_id.wholtra_allocate_on_confirm",
+        readonly=False,
+    )

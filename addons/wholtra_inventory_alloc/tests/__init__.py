@@ -1,1 +1,9 @@
-from . import test_install
+from . import (
+    test_allocation,
+    test_concurrency,
+    test_engine,
+    test_install,
+    test_po_changes,
+    test_presale,
+    test_receipt,
+)

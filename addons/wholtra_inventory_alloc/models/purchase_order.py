@@ -1,0 +1,17 @@
+from odoo import models
+
+
+class PurchaseOrder(models.Model):
+    _inherit = "purchase.order"
+
+    def button_cancel(self):
+        res = super().button_cancel()
+        self.order_line._wholtra_shrink_allocations()
+        return res
+
+    def action_wholtra_view_allocations(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wholtra_inventory_alloc.wholtra_allocation_action"
+        )
+        action["domain"] = [("purchase_id", "in", self.ids)]
+        return action

@@ -1,0 +1,186 @@
+from collections import defaultdict
+
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+
+
+class PurchaseOrderLine(models.Model):
+    _inherit = "purchase.order.line"
+
+    wholtra_allocation_ids = fields.One2many(
+        "wholtra.allocation", "purchase_line_id", string="Allocations"
+    )
+    wholtra_alloc_version = fields.Integer(
+        copy=False, readonly=True, help="Technical: bumped on each allocation change."
+    )
+    wholtra_proposal_sale_line_ids = fields.Many2many(
+        "sale.order.line",
+        "wholtra_proposal_sale_line_rel",
+        "purchase_line_id",
+        "sale_line_id",
+        string="Demand Served",
+        copy=False,
+        help="Order lines this proposed purchase would serve.",
+    )
+    wholtra_qty_allocated = fields.Float(
+        "Allocated", compute="_compute_wholtra_qty_allocated", digits="Product Unit"
+    )
+    wholtra_qty_free = fields.Float(
+        "Free to Allocate",
+        compute="_compute_wholtra_qty_allocated",
+        digits="Product Unit",
+    )
+
+    def _wholtra_open_qty(self):
+        """Quantity still to receive, in the product's unit."""
+        self.ensure_one()
+        if self.order_id.state != "purchase" or self.display_type:
+            return 0.0
+        received = self.qty_received
+        if self.product_uom_id and self.product_uom_id != self.product_id.uom_id:
+            received = self.product_uom_id._compute_quantity(
+                received, self.product_id.uom_id
+            )
+        return max(self.product_uom_qty - received, 0.0)
+
+    @api.depends(
+        "wholtra_allocation_ids.quantity",
+        "wholtra_allocation_ids.state",
+        "product_uom_qty",
+        "qty_received",
+    )
+    def _compute_wholtra_qty_allocated(self):
+        groups = dict(
+            self.env["wholtra.allocation"]._read_group(
+                [
+                    ("purchase_line_id", "in", self.filtered("id").ids),
+                    ("state", "in", ("soft", "firm")),
+                ],
+                ["purchase_line_id"],
+                ["quantity:sum"],
+            )
+        )
+        for line in self:
+            line.wholtra_qty_allocated = groups.get(line, 0.0)
+            line.wholtra_qty_free = (
+                max(line._wholtra_open_qty() - line.wholtra_qty_allocated, 0.0)
+                if line.id
+                else 0.0
+            )
+
+    # ------------------------------------------------------------------
+    # PO changes
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        watched = "product_qty" in vals or "date_planned" in vals
+        before = {}
+        if watched:
+            active = self.wholtra_allocation_ids.filtered(
+                lambda a: a.state in ("soft", "firm")
+            )
+            before = {line.id: line.date_planned for line in active.purchase_line_id}
+        res = super().write(vals)
+        if before:
+            lines = self.browse(list(before))
+            changed = lines._wholtra_shrink_allocations(notify=False)
+            moved = lines.filtered(lambda pol: pol.date_planned != before[pol.id])
+            reasons = []
+            if changed:
+                reasons.append(self.env._("The purchase order was reduced."))
+            if moved:
+                changed |= moved.wholtra_allocation_ids.filtered(
+                    lambda a: a.state in ("soft", "firm")
+                )
+                reasons.append(self.env._("The expected receipt date changed."))
+            if changed:
+                lines._wholtra_notify_allocations(changed, reason=" ".join(reasons))
+        return res
+
+    @api.model
+    def _wholtra_serve_order_key(self, alloc):
+        """Serving order on receipt: highest priority, then earliest commitment
+        (or order) date, then oldest allocation."""
+        order = alloc.sale_line_id.order_id
+        return (
+            -alloc.priority,
+            (order.commitment_date or order.date_order).timestamp(),
+            alloc.id,
+        )
+
+    @api.model
+    def _wholtra_release_order_key(self, alloc):
+        """Release order: soft before firm, then lowest priority, then latest
+        order first (the reverse of the serving order)."""
+        order = alloc.sale_line_id.order_id
+        return (
+            alloc.state == "firm",
+            alloc.priority,
+            -(order.commitment_date or order.date_order).timestamp(),
+            -alloc.id,
+        )
+
+    def _wholtra_shrink_allocations(self, notify=True):
+        """Shrink/release the allocations of lines whose open quantity dropped
+        below what is allocated, in reverse priority order."""
+        allocs = self.wholtra_allocation_ids.filtered(
+            lambda a: a.state in ("soft", "firm")
+        )
+        changed = self.env["wholtra.allocation"]
+        if not allocs:
+            return changed
+        by_line = defaultdict(list)
+        for alloc in allocs:
+            by_line[alloc.purchase_line_id].append(alloc)
+        allocs_sudo = allocs.sudo().with_context(wholtra_alloc_trusted=True)
+        for line, line_allocs in by_line.items():
+            rounding = line.product_id.uom_id
+            excess = sum(a.quantity for a in line_allocs) - line._wholtra_open_qty()
+            for alloc in sorted(line_allocs, key=self._wholtra_release_order_key):
+                if rounding.compare(excess, 0.0) <= 0:
+                    break
+                take = min(alloc.quantity, excess)
+                excess -= take
+                alloc_sudo = allocs_sudo.browse(alloc.id)
+                if rounding.compare(take, alloc.quantity) >= 0:
+                    alloc_sudo.write({"state": "cancelled"})
+                else:
+                    alloc_sudo.write({"quantity": alloc.quantity - take})
+                changed |= alloc
+        if changed and notify:
+            self._wholtra_notify_allocations(
+                changed,
+                reason=self.env._("The purchase order was reduced or cancelled."),
+            )
+        return changed
+
+    def _wholtra_notify_allocations(self, allocations, reason):
+        """One activity per affected order for its salesperson, naming the order,
+        the lines and their new promised dates."""
+        by_order = defaultdict(lambda: self.env["wholtra.allocation"])
+        for alloc in allocations:
+            by_order[alloc.order_id] |= alloc
+        for order, allocs in by_order.items():
+            if not order.company_id.wholtra_allocation_enabled:
+                continue
+            items = []
+            for sol in allocs.sale_line_id:
+                date = sol.wholtra_promised_date
+                items.append(
+                    self.env._(
+                        "%(product)s: %(qty)s allocated, promised %(date)s",
+                        product=sol.product_id.display_name,
+                        qty=sol.wholtra_qty_allocated,
+                        date=fields.Date.to_string(date)
+                        if date
+                        else self.env._("not covered"),
+                    )
+                )
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=order.user_id.id or self.env.uid,
+                summary=self.env._(
+                    "Inbound supply changed for %(order)s", order=order.name
+                ),
+                note=Markup("<br/>").join([escape(reason), *map(escape, items)]),
+            )

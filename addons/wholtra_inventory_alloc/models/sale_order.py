@@ -1,0 +1,150 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    wholtra_allocation_enabled = fields.Boolean(
+        related="company_id.wholtra_allocation_enabled"
+    )
+    wholtra_presale_policy = fields.Selection(
+        related="company_id.wholtra_presale_policy"
+    )
+    wholtra_expected_date = fields.Datetime(
+        "Promised Date",
+        compute="_compute_wholtra_expected_date",
+        help="Latest promised date of the lines still to deliver (stock now, or the "
+        "ETA of their allocated purchases plus the customer lead time).",
+    )
+    wholtra_availability_warning = fields.Text(
+        compute="_compute_wholtra_availability_warning"
+    )
+    wholtra_allocation_count = fields.Integer(compute="_compute_wholtra_expected_date")
+
+    @api.depends("order_line.wholtra_promised_date", "order_line.wholtra_alloc_status")
+    def _compute_wholtra_expected_date(self):
+        for order in self:
+            lines = order.order_line.filtered(
+                lambda sol: sol.wholtra_alloc_status not in (False, "none")
+            )
+            dates = lines.mapped("wholtra_promised_date")
+            order.wholtra_expected_date = max(dates) if dates and all(dates) else False
+            order.wholtra_allocation_count = len(
+                order.order_line.wholtra_allocation_ids
+            )
+
+    # ------------------------------------------------------------------
+    # Pre-sale control
+    # ------------------------------------------------------------------
+    def _wholtra_get_shortages(self):
+        """[(product, shortage)] for the storable lines not marked pre-sale that
+        neither free stock nor free inbound supply can cover."""
+        self.ensure_one()
+        lines = self.order_line.filtered(
+            lambda sol: sol.product_id.is_storable
+            and not sol.display_type
+            and not sol.wholtra_presale
+        )
+        if not lines:
+            return []
+        wanted = defaultdict(float)
+        for line in lines:
+            wanted[line.product_id] += line.product_uom_id._compute_quantity(
+                line.product_uom_qty - line.qty_delivered, line.product_id.uom_id
+            )
+        products = lines.product_id
+        free = {
+            p["id"]: p["free_qty"]
+            for p in products.with_context(warehouse_id=self.warehouse_id.id).read(
+                ["free_qty"]
+            )
+        }
+        supply = (
+            self.env["purchase.order.line"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", self.company_id.id),
+                    ("product_id", "in", products.ids),
+                    ("order_id.state", "=", "purchase"),
+                    ("display_type", "=", False),
+                ]
+            )
+        )
+        inbound = defaultdict(float)
+        for pl in supply:
+            inbound[pl.product_id.id] += pl.wholtra_qty_free
+        shortages = []
+        for product, qty in wanted.items():
+            missing = qty - max(free.get(product.id, 0.0), 0.0) - inbound[product.id]
+            if product.uom_id.compare(missing, 0.0) > 0:
+                shortages.append((product, missing))
+        return shortages
+
+    def _wholtra_shortage_message(self, shortages):
+        return self.env._(
+            "Not enough free stock or inbound supply for %(order)s: %(items)s. "
+            "Reduce the quantities, wait for a purchase order, or mark the lines "
+            "as pre-sale.",
+            order=self.name,
+            items=", ".join(
+                f"{product.display_name} ({missing:g} {product.uom_id.name})"
+                for product, missing in shortages
+            ),
+        )
+
+    @api.depends(
+        "order_line.product_uom_qty", "order_line.wholtra_presale", "warehouse_id"
+    )
+    def _compute_wholtra_availability_warning(self):
+        for order in self:
+            policy = order.company_id.wholtra_presale_policy
+            warning = False
+            if (
+                order.company_id.wholtra_allocation_enabled
+                and policy in ("warn", "block")
+                and order.state in ("draft", "sent")
+                and order.id
+            ):
+                shortages = order._wholtra_get_shortages()
+                if shortages:
+                    warning = order._wholtra_shortage_message(shortages)
+            order.wholtra_availability_warning = warning
+
+    def _confirmation_error_message(self):
+        message = super()._confirmation_error_message()
+        if (
+            not message
+            and self.company_id.wholtra_allocation_enabled
+            and self.company_id.wholtra_presale_policy == "block"
+        ):
+            shortages = self._wholtra_get_shortages()
+            if shortages:
+                return self._wholtra_shortage_message(shortages)
+        return message
+
+    def _action_confirm(self):
+        res = super()._action_confirm()
+        for company, orders in self.grouped("company_id").items():
+            if (
+                company.wholtra_allocation_enabled
+                and company.wholtra_allocate_on_confirm
+            ):
+                products = orders.order_line.product_id.filtered("is_storable")
+                if products:
+                    self.env["wholtra.allocation.engine"]._run(
+                        company, products=products
+                    )
+        return res
+
+    # ------------------------------------------------------------------
+    # Buttons
+    # ------------------------------------------------------------------
+    def action_wholtra_run_allocation(self):
+        products = self.order_line.product_id.filtered("is_storable")
+        return self.env["wholtra.allocation.engine"].action_run(products=products)
+
+    def action_wholtra_view_allocations(self):
+        return self.order_line.action_wholtra_view_allocations()

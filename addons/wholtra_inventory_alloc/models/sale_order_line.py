@@ -1,0 +1,248 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    wholtra_allocation_ids = fields.One2many(
+        "wholtra.allocation", "sale_line_id", string="Allocations"
+    )
+    wholtra_alloc_version = fields.Integer(
+        copy=False, readonly=True, help="Technical: bumped on each allocation change."
+    )
+    wholtra_presale = fields.Boolean(
+        string="Pre-sale",
+        copy=False,
+        help="Accept this line even though no stock or inbound supply covers it.",
+    )
+    wholtra_proposal_line_ids = fields.Many2many(
+        "purchase.order.line",
+        "wholtra_proposal_sale_line_rel",
+        "sale_line_id",
+        "purchase_line_id",
+        string="Proposed Purchases",
+        copy=False,
+    )
+    wholtra_qty_on_hand = fields.Float(
+        "On Hand", compute="_compute_wholtra_availability", digits="Product Unit"
+    )
+    wholtra_qty_free = fields.Float(
+        "Free", compute="_compute_wholtra_availability", digits="Product Unit"
+    )
+    wholtra_qty_incoming = fields.Float(
+        "Incoming", compute="_compute_wholtra_availability", digits="Product Unit"
+    )
+    wholtra_next_eta = fields.Datetime(
+        "Next ETA", compute="_compute_wholtra_availability"
+    )
+    wholtra_qty_reserved = fields.Float(
+        "Reserved", compute="_compute_wholtra_alloc_status", digits="Product Unit"
+    )
+    wholtra_qty_allocated = fields.Float(
+        "Allocated", compute="_compute_wholtra_alloc_status", digits="Product Unit"
+    )
+    wholtra_alloc_status = fields.Selection(
+        [
+            ("none", "Nothing to deliver"),
+            ("reserved", "Reserved from stock"),
+            ("allocated", "Allocated to inbound"),
+            ("partial", "Partly unallocated"),
+            ("unallocated", "Unallocated"),
+        ],
+        string="Allocation Status",
+        compute="_compute_wholtra_alloc_status",
+    )
+    wholtra_alloc_summary = fields.Char(
+        "Allocation", compute="_compute_wholtra_alloc_status"
+    )
+    wholtra_promised_date = fields.Datetime(
+        "Promised Date",
+        compute="_compute_wholtra_alloc_status",
+        help="Stock available now, or the ETA of the allocated purchase lines, "
+        "plus the customer lead time.",
+    )
+
+    # ------------------------------------------------------------------
+    # Quantities (product unit)
+    # ------------------------------------------------------------------
+    def _wholtra_undelivered_qty(self):
+        self.ensure_one()
+        qty = max(self.product_uom_qty - self.qty_delivered, 0.0)
+        if self.product_uom_id and self.product_uom_id != self.product_id.uom_id:
+            qty = self.product_uom_id._compute_quantity(qty, self.product_id.uom_id)
+        return qty
+
+    def _wholtra_reserved_quantities(self):
+        """{line id: reserved qty (product unit)} on open outgoing moves, one query."""
+        if not self.ids:
+            return {}
+        groups = self.env["stock.move"]._read_group(
+            [
+                ("sale_line_id", "in", self.ids),
+                ("state", "in", ("assigned", "partially_available")),
+                ("location_dest_id.usage", "in", ("customer", "transit")),
+            ],
+            ["sale_line_id", "product_uom"],
+            ["quantity:sum"],
+        )
+        res = defaultdict(float)
+        for line, uom, qty in groups:
+            res[line.id] += uom._compute_quantity(qty, line.product_id.uom_id)
+        return res
+
+    def _wholtra_allocated_quantities(self, states=("soft", "firm")):
+        if not self.ids:
+            return {}
+        groups = self.env["wholtra.allocation"]._read_group(
+            [("sale_line_id", "in", self.ids), ("state", "in", states)],
+            ["sale_line_id"],
+            ["quantity:sum", "date_expected:max"],
+        )
+        return {line.id: (qty, eta) for line, qty, eta in groups}
+
+    # ------------------------------------------------------------------
+    # Computes (batched, not stored)
+    # ------------------------------------------------------------------
+    @api.depends("product_id", "order_id.warehouse_id")
+    @api.depends_context("company")
+    def _compute_wholtra_availability(self):
+        lines = self.filtered(lambda sol: sol.product_id.is_storable)
+        (self - lines).update(
+            {
+                "wholtra_qty_on_hand": 0.0,
+                "wholtra_qty_free": 0.0,
+                "wholtra_qty_incoming": 0.0,
+                "wholtra_next_eta": False,
+            }
+        )
+        by_wh = defaultdict(lambda: self.env["sale.order.line"])
+        for line in lines:
+            by_wh[line.order_id.warehouse_id] |= line
+        for warehouse, wh_lines in by_wh.items():
+            products = wh_lines.product_id.with_context(warehouse_id=warehouse.id)
+            qties = {
+                p["id"]: p
+                for p in products.read(["qty_available", "free_qty", "incoming_qty"])
+            }
+            etas = dict(
+                self.env["stock.move"]._read_group(
+                    [
+                        ("product_id", "in", products.ids),
+                        ("state", "not in", ("draft", "done", "cancel")),
+                        ("location_id.usage", "not in", ("internal", "transit")),
+                        (
+                            "location_dest_id",
+                            "child_of",
+                            warehouse.view_location_id.id,
+                        ),
+                    ],
+                    ["product_id"],
+                    ["date:min"],
+                )
+            )
+            for line in wh_lines:
+                q = qties[line.product_id.id]
+                line.wholtra_qty_on_hand = q["qty_available"]
+                line.wholtra_qty_free = q["free_qty"]
+                line.wholtra_qty_incoming = q["incoming_qty"]
+                line.wholtra_next_eta = etas.get(line.product_id, False)
+
+    @api.depends(
+        "product_uom_qty",
+        "qty_delivered",
+        "customer_lead",
+        "wholtra_allocation_ids.quantity",
+        "wholtra_allocation_ids.state",
+        "wholtra_allocation_ids.date_expected",
+    )
+    def _compute_wholtra_alloc_status(self):
+        real = self.filtered("id")
+        reserved = real._wholtra_reserved_quantities()
+        allocated = real._wholtra_allocated_quantities()
+        now = fields.Datetime.now()
+        for line in self:
+            rounding = line.product_id.uom_id
+            res_qty = reserved.get(line.id, 0.0)
+            alloc_qty, eta = allocated.get(line.id, (0.0, False))
+            line.wholtra_qty_reserved = res_qty
+            line.wholtra_qty_allocated = alloc_qty
+            if not line.product_id.is_storable or not line.id:
+                line.wholtra_alloc_status = "none"
+                line.wholtra_alloc_summary = False
+                line.wholtra_promised_date = False
+                continue
+            open_qty = line._wholtra_undelivered_qty()
+            missing = open_qty - res_qty - alloc_qty
+            lead = line.customer_lead or 0.0
+            if rounding.compare(open_qty, 0.0) <= 0:
+                status, promised = "none", False
+            elif rounding.compare(missing, 0.0) > 0:
+                status = "partial" if (res_qty or alloc_qty) else "unallocated"
+                promised = False
+            elif alloc_qty:
+                status = "allocated"
+                promised = fields.Datetime.add(max(eta, now), days=lead)
+            else:
+                status, promised = "reserved", fields.Datetime.add(now, days=lead)
+            line.wholtra_alloc_status = status
+            line.wholtra_promised_date = promised
+            if alloc_qty:
+                line.wholtra_alloc_summary = self.env._(
+                    "%(alloc)s allocated (ETA %(eta)s), %(res)s reserved, "
+                    "%(missing)s open",
+                    alloc=alloc_qty,
+                    eta=fields.Date.to_string(eta) if eta else "-",
+                    res=res_qty,
+                    missing=max(missing, 0.0),
+                )
+            else:
+                line.wholtra_alloc_summary = self.env._(
+                    "%(res)s reserved, %(missing)s open",
+                    res=res_qty,
+                    missing=max(missing, 0.0),
+                )
+
+    # ------------------------------------------------------------------
+    # Hooks
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_allocation_priority(self, partners):
+        """{partner id: priority} (higher = served first). Reads the customer
+        priority of wholtra_orders (tier + key account) when it is installed."""
+        commercial = partners.commercial_partner_id
+        if "wholtra_allocation_priority" not in commercial._fields:
+            return dict.fromkeys(partners.ids, 0)
+        prio = {p.id: p.wholtra_allocation_priority or 0 for p in commercial}
+        return {p.id: prio.get(p.commercial_partner_id.id, 0) for p in partners}
+
+    def _wholtra_demand_domain(self, companies):
+        return Domain(
+            [
+                ("state", "=", "sale"),
+                ("company_id", "in", companies.ids),
+                ("display_type", "=", False),
+                ("product_id.is_storable", "=", True),
+            ]
+        )
+
+    def action_wholtra_allocate(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Allocate to inbound supply"),
+            "res_model": "wholtra.allocation.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_sale_line_id": self.id},
+        }
+
+    def action_wholtra_view_allocations(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "wholtra_inventory_alloc.wholtra_allocation_action"
+        )
+        action["domain"] = [("sale_line_id", "in", self.ids)]
+        action["context"] = {"default_sale_line_id": self[:1].id}
+        return action

@@ -1,0 +1,393 @@
+import logging
+from collections import defaultdict
+from datetime import datetime
+
+from odoo import Command, api, models
+from odoo.fields import Domain
+
+_logger = logging.getLogger(__name__)
+
+FAR_FUTURE = datetime(9999, 12, 31)
+
+
+class WholtraAllocationEngine(models.AbstractModel):
+    """Plans soft allocations of open demand to inbound purchase lines.
+
+    Set-based: a handful of batched reads per chunk of products, a plan computed in
+    Python, then only the differences with the current soft allocations are
+    written. The plan is a pure function of the data, so running it twice changes
+    nothing the second time. Firm allocations are never touched.
+    """
+
+    _name = "wholtra.allocation.engine"
+    _description = "Wholtra Allocation Engine"
+
+    _product_chunk = 200
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_run(self):
+        companies = self.env["res.company"].search(
+            [("wholtra_allocation_enabled", "=", True)]
+        )
+        self._run(companies, commit=True)
+
+    @api.model
+    def action_run(self, products=None):
+        """Button: plan for the current companies (optionally some products)."""
+        self.env["wholtra.allocation"].check_access("create")
+        companies = self.env.companies.filtered("wholtra_allocation_enabled")
+        stats = self._run(companies, products=products)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Allocation planned: %(created)s created, %(updated)s updated, "
+                    "%(removed)s re-planned.",
+                    **stats,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _run(self, companies, products=None, commit=False):
+        stats = {"created": 0, "updated": 0, "removed": 0}
+        SaleLine = self.env["sale.order.line"]
+        for company in companies:
+            domain = SaleLine._wholtra_demand_domain(company)
+            if products:
+                domain &= Domain("product_id", "in", products.ids)
+            groups = SaleLine.sudo()._read_group(domain, ["product_id"])
+            product_ids = sorted(p.id for (p,) in groups)
+            for start in range(0, len(product_ids), self._product_chunk):
+                chunk = self.env["product.product"].browse(
+                    product_ids[start : start + self._product_chunk]
+                )
+                for key, val in self._plan_products(company, chunk).items():
+                    stats[key] += val
+                if commit:
+                    self.env["ir.cron"]._commit_progress(
+                        len(chunk),
+                        remaining=max(len(product_ids) - start - len(chunk), 0),
+                    )
+        return stats
+
+    # ------------------------------------------------------------------
+    # Data gathering hooks
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_demand(self, company, products):
+        SaleLine = self.env["sale.order.line"].sudo()
+        lines = SaleLine.search(
+            SaleLine._wholtra_demand_domain(company)
+            & Domain("product_id", "in", products.ids),
+            order="id",
+        )
+        lines.fetch(
+            [
+                "product_id",
+                "product_uom_qty",
+                "qty_delivered",
+                "product_uom_id",
+                "order_id",
+            ]
+        )
+        lines.order_id.fetch(
+            ["partner_id", "commitment_date", "date_order", "warehouse_id"]
+        )
+        return lines
+
+    @api.model
+    def _get_supply(self, company, products):
+        PurchaseLine = self.env["purchase.order.line"].sudo()
+        lines = PurchaseLine.search(
+            [
+                ("company_id", "=", company.id),
+                ("product_id", "in", products.ids),
+                ("order_id.state", "=", "purchase"),
+                ("display_type", "=", False),
+            ],
+            order="date_planned, id",
+        )
+        lines.fetch(
+            [
+                "product_id",
+                "product_uom_qty",
+                "qty_received",
+                "product_uom_id",
+                "date_planned",
+                "order_id",
+            ]
+        )
+        lines.order_id.fetch(["picking_type_id", "state"])
+        lines.order_id.picking_type_id.fetch(["warehouse_id"])
+        return lines.filtered(lambda pl: pl._wholtra_open_qty() > 0)
+
+    @api.model
+    def _get_free_stock(self, company, products):
+        """{(product id, warehouse id): unreserved qty in the warehouse}."""
+        groups = (
+            self.env["stock.quant"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("product_id", "in", products.ids),
+                    ("location_id.usage", "=", "internal"),
+                ],
+                ["product_id", "location_id"],
+                ["quantity:sum", "reserved_quantity:sum"],
+            )
+        )
+        free = defaultdict(float)
+        for product, location, qty, reserved in groups:
+            free[product.id, location.warehouse_id.id] += qty - reserved
+        return free
+
+    @api.model
+    def _demand_sort_key(self, priorities):
+        def key(line):
+            order = line.order_id
+            return (
+                -priorities.get(order.partner_id.id, 0),
+                order.commitment_date or FAR_FUTURE,
+                order.date_order or FAR_FUTURE,
+                order.id,
+                line.id,
+            )
+
+        return key
+
+    # ------------------------------------------------------------------
+    # Planning
+    # ------------------------------------------------------------------
+    @api.model
+    def _plan_products(self, company, products):
+        Alloc = self.env["wholtra.allocation"].sudo()
+        demand = self._get_demand(company, products)
+        supply = self._get_supply(company, products)
+        existing = Alloc.search(
+            [
+                ("company_id", "=", company.id),
+                ("product_id", "in", products.ids),
+                ("state", "in", ("soft", "firm")),
+            ]
+        )
+        existing.fetch(
+            ["sale_line_id", "purchase_line_id", "quantity", "state", "priority"]
+        )
+        # serialise with manual allocations and other engine runs
+        Alloc._lock_lines(
+            demand | existing.sale_line_id, supply | existing.purchase_line_id
+        )
+        reserved = demand._wholtra_reserved_quantities()
+        free_stock = self._get_free_stock(company, products)
+        priorities = self.env["sale.order.line"]._get_allocation_priority(
+            demand.order_id.partner_id
+        )
+
+        firm = existing.filtered(lambda a: a.state == "firm")
+        soft = existing - firm
+        firm_by_sl, firm_by_pl = defaultdict(float), defaultdict(float)
+        for alloc in firm:
+            firm_by_sl[alloc.sale_line_id.id] += alloc.quantity
+            firm_by_pl[alloc.purchase_line_id.id] += alloc.quantity
+
+        capacity = {}
+        supply_by_key = defaultdict(list)
+        for pl in supply:  # already ordered by ETA, id
+            capacity[pl.id] = pl._wholtra_open_qty() - firm_by_pl[pl.id]
+            wh = pl.order_id.picking_type_id.warehouse_id.id
+            supply_by_key[pl.product_id.id, wh].append(pl)
+
+        target = {}
+        line_prio = {}
+        for line in demand.sorted(self._demand_sort_key(priorities)):
+            rounding = line.product_id.uom_id
+            wh = line.order_id.warehouse_id.id
+            key = (line.product_id.id, wh)
+            need = (
+                line._wholtra_undelivered_qty()
+                - reserved.get(line.id, 0.0)
+                - firm_by_sl[line.id]
+            )
+            if rounding.compare(need, 0.0) <= 0:
+                continue
+            from_stock = min(max(free_stock[key], 0.0), need)
+            free_stock[key] -= from_stock
+            need -= from_stock
+            line_prio[line.id] = priorities.get(line.order_id.partner_id.id, 0)
+            for pl in supply_by_key[key]:
+                if rounding.compare(need, 0.0) <= 0:
+                    break
+                take = min(need, capacity[pl.id])
+                if rounding.compare(take, 0.0) <= 0:
+                    continue
+                take = rounding.round(take)
+                capacity[pl.id] -= take
+                need -= take
+                target[line.id, pl.id] = take
+        return self._apply_plan(company, soft, target, line_prio)
+
+    @api.model
+    def _apply_plan(self, company, soft, target, line_prio):
+        Alloc = (
+            self.env["wholtra.allocation"]
+            .sudo()
+            .with_context(wholtra_alloc_trusted=True)
+        )
+        stats = {"created": 0, "updated": 0, "removed": 0}
+        current = {(a.sale_line_id.id, a.purchase_line_id.id): a for a in soft}
+        to_remove = Alloc.browse([a.id for k, a in current.items() if k not in target])
+        updates = defaultdict(list)
+        creates = []
+        for (sl_id, pl_id), qty in target.items():
+            alloc = current.get((sl_id, pl_id))
+            prio = line_prio.get(sl_id, 0)
+            if alloc:
+                vals = {}
+                if alloc.product_id.uom_id.compare(alloc.quantity, qty):
+                    vals["quantity"] = qty
+                if alloc.priority != prio:
+                    vals["priority"] = prio
+                if vals:
+                    updates[tuple(sorted(vals.items()))].append(alloc.id)
+            else:
+                creates.append(
+                    {
+                        "sale_line_id": sl_id,
+                        "purchase_line_id": pl_id,
+                        "quantity": qty,
+                        "priority": prio,
+                        "state": "soft",
+                    }
+                )
+        if to_remove:
+            stats["removed"] = len(to_remove)
+            to_remove.unlink()
+        for vals, ids in updates.items():
+            Alloc.browse(ids).write(dict(vals))
+            stats["updated"] += len(ids)
+        if creates:
+            SaleLine = self.env["sale.order.line"].sudo()
+            for vals in creates:
+                sl = SaleLine.browse(vals["sale_line_id"])
+                vals["product_id"] = sl.product_id.id
+                vals["company_id"] = company.id
+            Alloc.create(creates)
+            stats["created"] = len(creates)
+        return stats
+
+    # ------------------------------------------------------------------
+    # Purchase proposals
+    # ------------------------------------------------------------------
+    @api.model
+    def action_propose_purchases(self):
+        self.env["purchase.order"].check_access("create")
+        companies = self.env.companies.filtered("wholtra_allocation_enabled")
+        orders = self.env["purchase.order"]
+        for company in companies:
+            orders |= self._propose_purchases(company)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Proposed Purchases"),
+            "res_model": "purchase.order",
+            "view_mode": "list,form",
+            "domain": [("id", "in", orders.ids)],
+        }
+
+    @api.model
+    def _get_uncovered_demand(self, company, products=None):
+        """{sale line: missing qty (product unit)} for demand that neither
+        reservations, allocations, free stock nor an open proposal covers."""
+        SaleLine = self.env["sale.order.line"].sudo()
+        domain = SaleLine._wholtra_demand_domain(company)
+        if products:
+            domain &= Domain("product_id", "in", products.ids)
+        lines = SaleLine.search(domain, order="id")
+        if not lines:
+            return {}
+        reserved = lines._wholtra_reserved_quantities()
+        allocated = lines._wholtra_allocated_quantities()
+        free_stock = self._get_free_stock(company, lines.product_id)
+        priorities = SaleLine._get_allocation_priority(lines.order_id.partner_id)
+        proposed = {
+            line.id
+            for line in lines
+            if line.wholtra_proposal_line_ids.filtered(
+                lambda pl: pl.order_id.state in ("draft", "sent", "to approve")
+            )
+        }
+        missing = {}
+        for line in lines.sorted(self._demand_sort_key(priorities)):
+            key = (line.product_id.id, line.order_id.warehouse_id.id)
+            need = (
+                line._wholtra_undelivered_qty()
+                - reserved.get(line.id, 0.0)
+                - allocated.get(line.id, (0.0, False))[0]
+            )
+            from_stock = min(max(free_stock[key], 0.0), max(need, 0.0))
+            free_stock[key] -= from_stock
+            need -= from_stock
+            if line.id not in proposed and line.product_id.uom_id.compare(need, 0) > 0:
+                missing[line] = need
+        return missing
+
+    @api.model
+    def _propose_purchases(self, company, products=None):
+        """Draft RFQs, one per vendor, for the uncovered demand; each purchase
+        line is linked to the order lines it would serve. Rerun-safe: demand
+        already linked to an open proposal is skipped."""
+        missing = self._get_uncovered_demand(company, products)
+        by_vendor = defaultdict(lambda: defaultdict(list))
+        for line, qty in missing.items():
+            seller = line.product_id.with_company(company)._select_seller(
+                quantity=qty, uom_id=line.product_id.uom_id
+            )
+            if seller:
+                by_vendor[seller.partner_id][line.product_id].append((line, qty))
+        PurchaseOrder = self.env["purchase.order"].sudo().with_company(company)
+        orders = PurchaseOrder.browse()
+        for vendor, per_product in by_vendor.items():
+            order = PurchaseOrder.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_id", "=", vendor.id),
+                    ("state", "=", "draft"),
+                    ("origin", "=", self._proposal_origin()),
+                ],
+                limit=1,
+            ) or PurchaseOrder.create(
+                {
+                    "partner_id": vendor.id,
+                    "company_id": company.id,
+                    "origin": self._proposal_origin(),
+                }
+            )
+            order.write(
+                {
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "product_qty": sum(q for _l, q in items),
+                                "wholtra_proposal_sale_line_ids": [
+                                    Command.set([line.id for line, _q in items])
+                                ],
+                            }
+                        )
+                        for product, items in per_product.items()
+                    ]
+                }
+            )
+            orders |= order
+        return orders
+
+    @api.model
+    def _proposal_origin(self):
+        return "Wholtra allocation"

@@ -1,0 +1,1 @@
+from . import wholtra_allocation_wizard, wholtra_allocation_wizard_line
