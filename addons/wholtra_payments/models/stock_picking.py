@@ -195,6 +195,9 @@ class StockPicking(models.Model):
         payment_sudo.action_post()
         self.sudo().wholtra_cod_payment_id = payment_sudo
         self._wholtra_cod_reconcile(self.sudo().wholtra_invoice_ids)
+        self.env["wholtra.collection.status"].sudo()._wholtra_refresh_partners(
+            self.partner_id
+        )
         return payment_sudo
 
     def _wholtra_cod_reconcile(self, invoices):

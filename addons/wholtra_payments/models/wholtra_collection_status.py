@@ -131,6 +131,8 @@ class WholtraCollectionStatus(models.Model):
         for status in statuses:
             amount, due = overdue.get(status.partner_id, (0.0, False))
             days = (today - due).days if due else 0
+            if status._wholtra_is_up_to_date(levels, amount, due, days):
+                continue  # the daily rerun touches nothing
             try:
                 with self.env.cr.savepoint():
                     if status._wholtra_apply(levels, amount, due, days, today):
@@ -140,6 +142,24 @@ class WholtraCollectionStatus(models.Model):
                     "Collection sequence failed for partner %s", status.partner_id.id
                 )
         return changed
+
+    def _wholtra_is_up_to_date(self, levels, amount, due, days):
+        self.ensure_one()
+        target = (
+            self._wholtra_target_level(levels, days) if amount > 0 else levels.browse()
+        )
+        lift = (
+            not target
+            and self.hold_set
+            and self.company_id.wholtra_collection_lift_hold
+        )
+        return (
+            target == self.level_id
+            and not lift
+            and not self.currency_id.compare_amounts(self.overdue_amount, amount)
+            and self.days_overdue == days
+            and (self.oldest_due_date or False) == (due or False)
+        )
 
     def _wholtra_apply(self, levels, amount, due, days, today):
         """Move this status to the level `days` calls for; send, log, hold, lift."""
@@ -192,7 +212,13 @@ class WholtraCollectionStatus(models.Model):
             vals["last_action"] = self.env._("Paid: hold lifted")
             vals["last_action_date"] = today
             moved = True
-        self.write(vals)
+        changes = {
+            name: value
+            for name, value in vals.items()
+            if self._fields[name].convert_to_write(self[name], self) != value
+        }
+        if changes:
+            self.write(changes)
         return moved
 
     def _wholtra_statement_url(self):
