@@ -42,6 +42,10 @@ class WholtraCollectionStatus(models.Model):
         "when nothing is overdue any more (if the setting says so).",
     )
 
+    hold_reason = fields.Char(
+        readonly=True, help="The hold reason written by the collection sequence."
+    )
+
     _partner_company_uniq = models.UniqueIndex(
         "(partner_id, company_id)", "One collection status per customer and company."
     )
@@ -184,11 +188,18 @@ class WholtraCollectionStatus(models.Model):
                     last_action_date=today,
                 )
                 if target.action == "email_hold" and not self.hold_set:
-                    self._wholtra_set_hold(target, days)
-                    vals["hold_set"] = True
-                    vals["last_action"] = self.env._(
-                        "%(level)s sent, customer put on hold", level=target.name
-                    )
+                    commercial = self.partner_id.commercial_partner_id
+                    if commercial.wholtra_hold_manual:
+                        # A credit manager's hold stays theirs: never lifted by us.
+                        vals["last_action"] = self.env._(
+                            "%(level)s sent (already on hold)", level=target.name
+                        )
+                    else:
+                        vals["hold_reason"] = self._wholtra_set_hold(target, days)
+                        vals["hold_set"] = True
+                        vals["last_action"] = self.env._(
+                            "%(level)s sent, customer put on hold", level=target.name
+                        )
             elif not target:
                 vals.update(
                     last_action=self.env._("Nothing overdue: collection level cleared"),
@@ -207,9 +218,17 @@ class WholtraCollectionStatus(models.Model):
             and self.hold_set
             and self.company_id.wholtra_collection_lift_hold
         ):
-            self._wholtra_lift_hold()
+            commercial = self.partner_id.commercial_partner_id
+            if commercial.wholtra_hold_manual and (
+                commercial.wholtra_hold_reason == self.hold_reason
+            ):
+                self._wholtra_lift_hold()
+                vals["last_action"] = self.env._("Paid: hold lifted")
+            else:
+                # Lifted or re-set by someone since: leave it as it is.
+                vals["last_action"] = self.env._("Paid: level cleared")
             vals["hold_set"] = False
-            vals["last_action"] = self.env._("Paid: hold lifted")
+            vals["hold_reason"] = False
             vals["last_action_date"] = today
             moved = True
         changes = {
@@ -262,6 +281,7 @@ class WholtraCollectionStatus(models.Model):
             days=days,
         )
         self.partner_id.with_company(self.company_id)._wholtra_set_hold(reason)
+        return reason
 
     def _wholtra_lift_hold(self):
         self.partner_id.with_company(self.company_id)._wholtra_lift_hold(

@@ -111,6 +111,20 @@ class TestCollectionSequence(WholtraPaymentsCommon, TransactionCase):
         self.assertFalse(self._status().level_id)
         self.assertTrue(self.customer.wholtra_hold_manual)
 
+    def test_manager_hold_never_lifted_by_collections(self):
+        self.customer._wholtra_set_hold("Cheque bounced")
+        self._run(20)
+        status = self._status()
+        self.assertEqual(status.level_id, self.level_3)
+        self.assertFalse(status.hold_set)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.invoice.ids
+        ).create({})._create_payments()
+        self._run(21)
+        self.assertFalse(self._status().level_id)
+        self.assertTrue(self.customer.wholtra_hold_manual)
+        self.assertEqual(self.customer.wholtra_hold_reason, "Cheque bounced")
+
     def test_disputed_invoices_skipped(self):
         self.invoice.write(
             {"wholtra_disputed": True, "wholtra_dispute_reason": "Short delivery"}
