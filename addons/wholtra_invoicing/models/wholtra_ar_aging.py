@@ -2,11 +2,11 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 BUCKETS = [
-    ("current", "Current"),
+    ("0_current", "Current"),
     ("1_30", "1-30"),
     ("31_60", "31-60"),
     ("61_90", "61-90"),
-    ("90_plus", "90+"),
+    ("91_plus", "90+"),
 ]
 
 
@@ -98,11 +98,11 @@ class WholtraArAging(models.Model):
                    aml.date,
                    COALESCE(aml.date_maturity, aml.date) AS date_maturity,
                    %(days)s AS days_overdue,
-                   CASE WHEN %(days)s = 0 THEN 'current'
+                   CASE WHEN %(days)s = 0 THEN '0_current'
                         WHEN %(days)s <= 30 THEN '1_30'
                         WHEN %(days)s <= 60 THEN '31_60'
                         WHEN %(days)s <= 90 THEN '61_90'
-                        ELSE '90_plus' END AS bucket,
+                        ELSE '91_plus' END AS bucket,
                    COALESCE(move.wholtra_disputed, FALSE) AS disputed,
                    aml.amount_residual,
                    %(current)s AS amount_current,

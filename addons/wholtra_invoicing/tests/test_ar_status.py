@@ -150,15 +150,15 @@ class TestArAging(ArCommon):
         partner = self.env["res.partner"].create({"name": "Harbour Grill"})
         as_of = date(2026, 6, 30)
         cases = {
-            as_of: "current",
-            as_of + timedelta(days=15): "current",
+            as_of: "0_current",
+            as_of + timedelta(days=15): "0_current",
             as_of - timedelta(days=1): "1_30",
             as_of - timedelta(days=30): "1_30",
             as_of - timedelta(days=31): "31_60",
             as_of - timedelta(days=60): "31_60",
             as_of - timedelta(days=61): "61_90",
             as_of - timedelta(days=90): "61_90",
-            as_of - timedelta(days=91): "90_plus",
+            as_of - timedelta(days=91): "91_plus",
         }
         moves = {}
         for amount, due in enumerate(cases, start=1):
@@ -182,11 +182,11 @@ class TestArAging(ArCommon):
         self.assertEqual(
             totals,
             {
-                "current": 30.0,
+                "0_current": 30.0,
                 "1_30": 70.0,
                 "31_60": 110.0,
                 "61_90": 150.0,
-                "90_plus": 90.0,
+                "91_plus": 90.0,
             },
         )
         sums = aging._read_group(
