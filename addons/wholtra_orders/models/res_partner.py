@@ -392,7 +392,10 @@ class ResPartner(models.Model):
                 to_commercial[partner_id] = commercial.id
         member_ids = list(to_commercial)
         now = fields.Datetime.now()
-        orders = self.env["sale.order"]
+        # Customer-wide aggregates: a salesperson sees the figures of the whole account,
+        # not only of its own orders (amounts and counts only, current companies).
+        orders_sudo = self.env["sale.order"].sudo()
+        pickings_sudo = self.env["stock.picking"].sudo()
         order_domain = Domain(
             [
                 ("partner_id", "in", member_ids),
@@ -401,7 +404,7 @@ class ResPartner(models.Model):
             ]
         )
         # 2. last order date
-        for partner, last_date in orders._read_group(
+        for partner, last_date in orders_sudo._read_group(
             order_domain, ["partner_id"], ["date_order:max"]
         ):
             values = result[to_commercial[partner.id]]
@@ -411,7 +414,7 @@ class ResPartner(models.Model):
             ):
                 values["last_order_date"] = last_date
         # 3. last 12 months: count and amount
-        for partner, count, amount in orders._read_group(
+        for partner, count, amount in orders_sudo._read_group(
             order_domain & Domain("date_order", ">=", now - timedelta(days=365)),
             ["partner_id"],
             ["__count", "amount_untaxed:sum"],
@@ -420,7 +423,7 @@ class ResPartner(models.Model):
             values["order_count_12m"] = values.get("order_count_12m", 0) + count
             values["amount_12m"] = values.get("amount_12m", 0.0) + amount
         # 4. open orders: confirmed and not fully delivered
-        for partner, count in orders._read_group(
+        for partner, count in orders_sudo._read_group(
             order_domain
             & Domain("delivery_status", "in", ("pending", "started", "partial")),
             ["partner_id"],
@@ -429,7 +432,7 @@ class ResPartner(models.Model):
             values = result[to_commercial[partner.id]]
             values["open_order_count"] = values.get("open_order_count", 0) + count
         # 5. open backorders and their ETA
-        for partner, count, eta in self.env["stock.picking"]._read_group(
+        for partner, count, eta in pickings_sudo._read_group(
             [
                 ("partner_id", "in", member_ids),
                 ("picking_type_code", "=", "outgoing"),

@@ -190,3 +190,31 @@ class TestCreditHold(WholtraOrdersCommon):
         self.assertFalse(order.wholtra_block_message)
         order.action_confirm()
         self.assertEqual(order.state, "sale")
+
+    def test_hold_from_the_customer_form_wizard(self):
+        action = self.grill.with_user(self.credit_manager).action_wholtra_hold_wizard()
+        self.assertEqual(action["context"]["default_approval_type"], "set_hold")
+        wizard_form = Form(
+            self.env[action["res_model"]]
+            .with_user(self.credit_manager)
+            .with_context(action["context"])
+        )
+        wizard_form.reason = "Account review"
+        wizard_form.save().action_apply()
+        self.assertTrue(self.grill.wholtra_hold_manual)
+        self.assertEqual(self.grill.wholtra_hold_reason, "Account review")
+        self.assertIn(
+            "Credit hold set: Account review",
+            "\n".join(self.grill.message_ids.mapped("body")),
+        )
+        action = self.grill.with_user(self.credit_manager).action_wholtra_hold_wizard()
+        self.assertEqual(action["context"]["default_approval_type"], "lift_hold")
+        wizard_form = Form(
+            self.env[action["res_model"]]
+            .with_user(self.salesman)
+            .with_context(action["context"])
+        )
+        wizard_form.reason = "I would like to"
+        with self.assertRaises(AccessError):
+            wizard_form.save().action_apply()
+        self.assertTrue(self.grill.wholtra_hold_manual)

@@ -88,6 +88,35 @@ class TestCustomerIntelligence(WholtraOrdersCommon):
         self.assertFalse(self.grill.wholtra_last_order_date)
         self.assertEqual(self.grill.wholtra_avg_order_value, 0.0)
 
+    def test_plain_salesperson_sees_account_figures(self):
+        other_rep = self.env["res.users"].create(
+            {
+                "name": "Other rep",
+                "login": "wh_other_rep",
+                "group_ids": [
+                    Command.link(self.env.ref("sales_team.group_sale_salesman").id)
+                ],
+            }
+        )
+        order = self._confirmed(self.deli, [(self.crisps, 10)], days_ago=3)
+        order.user_id = other_rep
+        self._invoice(self.deli, 80.0, due_in_days=-5)
+        plain_rep = self.env["res.users"].create(
+            {
+                "name": "Plain rep",
+                "login": "wh_plain_rep",
+                "group_ids": [
+                    Command.link(self.env.ref("sales_team.group_sale_salesman").id)
+                ],
+            }
+        )
+        partner = self.deli.with_user(plain_rep)
+        self.assertEqual(partner.wholtra_order_count_12m, 1)
+        self.assertAlmostEqual(partner.wholtra_avg_order_value, 200.0)
+        self.assertAlmostEqual(partner.wholtra_overdue_amount, 80.0)
+        self.assertEqual(partner.wholtra_open_backorder_count, 0)
+        self.assertFalse(partner.wholtra_on_hold)
+
     def test_500_partners_bounded_queries(self):
         Partner = self.env["res.partner"]
         few = Partner.create(
