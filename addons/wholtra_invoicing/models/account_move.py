@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists, create_column
 
 AR_STATUSES = [
     ("open", "Open"),
@@ -45,6 +47,26 @@ class AccountMove(models.Model):
         string="Dispute reason", copy=False, tracking=True
     )
 
+    def _auto_init(self):
+        """Fill the stored AR status in one UPDATE at install instead of an ORM
+        recompute of every journal entry."""
+        if not column_exists(self.env.cr, "account_move", "wholtra_ar_status"):
+            create_column(self.env.cr, "account_move", "wholtra_ar_status", "varchar")
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE account_move
+                       SET wholtra_ar_status = CASE
+                           WHEN payment_state IN ('paid', 'in_payment', 'reversed') THEN 'paid'
+                           WHEN invoice_date_due < CURRENT_DATE THEN 'past_due'
+                           WHEN payment_state = 'partial' THEN 'partial'
+                           ELSE 'open' END
+                     WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
+                    """
+                )
+            )
+        return super()._auto_init()
+
     @api.constrains("wholtra_disputed", "wholtra_dispute_reason")
     def _check_wholtra_dispute_reason(self):
         for move in self:
@@ -63,6 +85,15 @@ class AccountMove(models.Model):
     def _compute_wholtra_picking_count(self):
         for move in self:
             move.wholtra_picking_count = len(move.wholtra_picking_ids)
+
+    def _message_track(self, fields_iter, initial_values_dict):
+        # The AR status is traced in the chatter only once the company uses
+        # Wholtra invoicing (with everything off, chatters stay as in vanilla).
+        for move in self:
+            values = initial_values_dict.get(move.id)
+            if values and move.company_id.wholtra_invoice_mode == "manual":
+                values.pop("wholtra_ar_status", None)
+        return super()._message_track(fields_iter, initial_values_dict)
 
     def _wholtra_is_past_due(self, today):
         self.ensure_one()

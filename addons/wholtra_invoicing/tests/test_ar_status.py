@@ -73,6 +73,20 @@ class TestArStatus(ArCommon):
             {"Partially paid", "Paid"}, set(tracked.mapped("new_value_char"))
         )
 
+    def test_manual_company_chatter_stays_vanilla(self):
+        self.company.wholtra_invoice_mode = "manual"
+        self.env = self.env(context={})
+        invoice = self._invoice(
+            self.customer, 100.0, fields.Date.context_today(self.env.user)
+        )
+        self.env.cr.precommit.run()
+        self._pay(invoice, 40.0)
+        self.env.cr.precommit.run()
+        self.assertEqual(invoice.wholtra_ar_status, "partial")
+        tracked = invoice.message_ids.tracking_value_ids.field_id.mapped("name")
+        self.assertIn("payment_state", tracked)
+        self.assertNotIn("wholtra_ar_status", tracked)
+
     def test_draft_and_vendor_bills_have_no_status(self):
         draft = self.env["account.move"].create(
             {"move_type": "out_invoice", "partner_id": self.customer.id}
