@@ -3,6 +3,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from odoo import fields, http
 from odoo.exceptions import ValidationError
 from odoo.http import request
+from odoo.tools import float_repr
 
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
@@ -92,12 +93,18 @@ class WholtraStatementPortal(PortalAccount):
                 selected_sudo, pay_amount
             ),
         )
+        if request.env.user._is_public():
+            # Nobody is logged in: do not offer to save a card on the customer.
+            common["show_tokenize_input_mapping"] = dict.fromkeys(
+                common.get("show_tokenize_input_mapping") or {}, False
+            )
         values.update(common)
         values.update(
             {
                 "selected": selected_sudo,
                 "selected_total": total,
                 "amount": pay_amount,
+                "amount_input": float_repr(pay_amount, currency.decimal_places),
                 "currency": currency,
             }
         )

@@ -83,6 +83,20 @@ class TestStatementLinkModel(WholtraPaymentsCommon, TransactionCase):
         )
         self.assertEqual(link, self.link)
 
+    def test_multi_company_rule(self):
+        company_b = self.env["res.company"].create({"name": "Wholtra North"})
+        clerk_b = new_test_user(
+            self.env,
+            "wh_clerk_b",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=company_b.id,
+            company_ids=[company_b.id],
+        )
+        Link = self.env["wholtra.statement.link"].with_user(clerk_b)
+        self.assertFalse(Link.search([("id", "=", self.link.id)]))
+        with self.assertRaises(AccessError):
+            self.link.with_user(clerk_b).read(["access_token"])
+
     def test_billing_user_manages_links_portal_user_cannot(self):
         portal = new_test_user(self.env, "wh_portal_a", groups="base.group_portal")
         with self.assertRaises(AccessError):
