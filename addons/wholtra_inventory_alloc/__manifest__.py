@@ -21,9 +21,10 @@
         "views/wholtra_allocation_board_views.xml",
         "views/sale_order_views.xml",
         "views/purchase_order_views.xml",
+        "views/sale_portal_templates.xml",
         "wizards/wholtra_allocation_wizard_views.xml",
         "views/menus.xml",
         "data/ir_cron_data.xml",
     ],
-    "demo": [],
+    "demo": ["demo/wholtra_inventory_alloc_demo.xml"],
 }

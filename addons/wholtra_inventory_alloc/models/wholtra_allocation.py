@@ -183,7 +183,10 @@ class WholtraAllocation(models.Model):
         sale_lines = SaleLine.browse({r[0] for r in rows})
         purchase_lines = PurchaseLine.browse({r[1] for r in rows})
         for sl_id, pl_id, product_id, company_id, qty, state in rows:
-            sl, pl = SaleLine.browse(sl_id), PurchaseLine.browse(pl_id)
+            sl = sale_lines.browse(sl_id).with_prefetch(sale_lines._prefetch_ids)
+            pl = purchase_lines.browse(pl_id).with_prefetch(
+                purchase_lines._prefetch_ids
+            )
             if qty is None or qty <= 0:
                 raise ValidationError(
                     self.env._("An allocated quantity must be positive.")
@@ -301,15 +304,23 @@ class WholtraAllocation(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_firm_access(vals_list)
-        SaleLine = self.env["sale.order.line"]
+        if any(
+            not v.get("sale_line_id") or not v.get("purchase_line_id")
+            for v in vals_list
+        ):
+            raise ValidationError(
+                self.env._("An allocation needs an order line and a purchase line.")
+            )
+        sale_lines = self.env["sale.order.line"].browse(
+            [v["sale_line_id"] for v in vals_list]
+        )
         for vals in vals_list:
-            if not vals.get("sale_line_id") or not vals.get("purchase_line_id"):
-                raise ValidationError(
-                    self.env._("An allocation needs an order line and a purchase line.")
+            if not vals.get("product_id") or not vals.get("company_id"):
+                sl = sale_lines.browse(vals["sale_line_id"]).with_prefetch(
+                    sale_lines._prefetch_ids
                 )
-            sl = SaleLine.browse(vals["sale_line_id"])
-            vals.setdefault("product_id", sl.product_id.id)
-            vals.setdefault("company_id", sl.company_id.id)
+                vals.setdefault("product_id", sl.product_id.id)
+                vals.setdefault("company_id", sl.company_id.id)
         rows = [
             (
                 v["sale_line_id"],

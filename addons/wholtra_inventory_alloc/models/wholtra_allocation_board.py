@@ -11,6 +11,51 @@ class WholtraAllocationBoard(models.Model):
     _description = "Allocation Board"
     _auto = False
     _order = "product_id, date, kind_sequence, id"
+    _depends = {
+        "stock.quant": [
+            "product_id",
+            "company_id",
+            "location_id",
+            "quantity",
+            "reserved_quantity",
+        ],
+        "stock.location": ["usage"],
+        "purchase.order": ["state", "partner_id"],
+        "purchase.order.line": [
+            "product_id",
+            "company_id",
+            "date_planned",
+            "order_id",
+            "product_uom_qty",
+            "qty_received",
+            "product_uom_id",
+            "display_type",
+        ],
+        "wholtra.allocation": [
+            "product_id",
+            "company_id",
+            "date_expected",
+            "partner_id",
+            "vendor_id",
+            "order_id",
+            "purchase_id",
+            "quantity",
+            "state",
+            "sale_line_id",
+        ],
+        "sale.order": ["state", "commitment_date", "date_order", "partner_id"],
+        "sale.order.line": [
+            "product_id",
+            "company_id",
+            "order_id",
+            "product_uom_qty",
+            "qty_delivered",
+            "product_uom_id",
+        ],
+        "stock.move": ["state", "sale_line_id", "quantity"],
+        "product.template": ["is_storable", "uom_id"],
+        "uom.uom": ["factor"],
+    }
 
     kind = fields.Selection(
         [

@@ -68,7 +68,19 @@ class WholtraAllocationEngine(models.AbstractModel):
                 chunk = self.env["product.product"].browse(
                     product_ids[start : start + self._product_chunk]
                 )
-                for key, val in self._plan_products(company, chunk).items():
+                if commit:
+                    # one savepoint per chunk: a bad chunk is logged, the rest runs
+                    try:
+                        with self.env.cr.savepoint():
+                            chunk_stats = self._plan_products(company, chunk)
+                    except Exception:
+                        _logger.exception(
+                            "Allocation planning failed for products %s", chunk.ids
+                        )
+                        chunk_stats = {}
+                else:
+                    chunk_stats = self._plan_products(company, chunk)
+                for key, val in chunk_stats.items():
                     stats[key] += val
                 if commit:
                     self.env["ir.cron"]._commit_progress(
@@ -274,10 +286,14 @@ class WholtraAllocationEngine(models.AbstractModel):
             Alloc.browse(ids).write(dict(vals))
             stats["updated"] += len(ids)
         if creates:
-            SaleLine = self.env["sale.order.line"].sudo()
+            sale_lines = (
+                self.env["sale.order.line"]
+                .sudo()
+                .browse([vals["sale_line_id"] for vals in creates])
+            )
+            product_of = {sl.id: sl.product_id.id for sl in sale_lines}
             for vals in creates:
-                sl = SaleLine.browse(vals["sale_line_id"])
-                vals["product_id"] = sl.product_id.id
+                vals["product_id"] = product_of[vals["sale_line_id"]]
                 vals["company_id"] = company.id
             Alloc.create(creates)
             stats["created"] = len(creates)
