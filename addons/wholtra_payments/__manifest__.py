@@ -23,6 +23,7 @@
         "views/wholtra_collection_level_views.xml",
         "views/res_partner_views.xml",
         "views/account_payment_views.xml",
+        "views/account_bank_statement_line_views.xml",
         "views/sale_order_views.xml",
         "views/stock_picking_views.xml",
         "wizards/wholtra_cod_collect_wizard_views.xml",

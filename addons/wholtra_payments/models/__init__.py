@@ -1,4 +1,5 @@
 from . import (
+    account_bank_statement_line,
     account_payment,
     payment_transaction,
     res_company,

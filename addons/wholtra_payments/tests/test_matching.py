@@ -92,3 +92,56 @@ class TestPaymentMatching(WholtraPaymentsCommon, TransactionCase):
         self.assertFalse(payment.wholtra_match_invoice_ids)
         with self.assertRaises(UserError):
             payment.action_wholtra_propose_matching()
+
+
+@tagged("post_install", "-at_install")
+class TestStatementLineMatching(WholtraPaymentsCommon, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_wholtra_payments()
+        cls.company.wholtra_payment_matching_enabled = True
+        cls.journal = cls.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", cls.company.id)], limit=1
+        )
+        cls.inv_old = cls._invoice(cls.customer, 100.0, -40)
+        cls.inv_mid = cls._invoice(cls.customer, 200.0, -10)
+
+    def _st_line(self, amount, partner=None):
+        return self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.journal.id,
+                "amount": amount,
+                "payment_ref": "Transfer from Corner Deli",
+                "partner_id": (partner or self.customer).id,
+                "date": self.today,
+            }
+        )
+
+    def test_bank_line_exact_then_reconciled(self):
+        line = self._st_line(200.0)
+        self.assertEqual(line.wholtra_match_invoice_ids, self.inv_mid)
+        self.assertEqual(line.wholtra_match_rule, "exact")
+        line.action_wholtra_reconcile_matching()
+        self.assertTrue(line.is_reconciled)
+        self.assertEqual(self.inv_mid.payment_state, "paid")
+        self.assertEqual(self.inv_old.payment_state, "not_paid")
+
+    def test_bank_line_oldest_first_overpayment_credit(self):
+        line = self._st_line(350.0)
+        self.assertEqual(line.wholtra_match_invoice_ids, self.inv_old | self.inv_mid)
+        line.action_wholtra_reconcile_matching()
+        self.assertEqual(self.inv_old.payment_state, "paid")
+        self.assertEqual(self.inv_mid.payment_state, "paid")
+        credit = line.move_id.line_ids.filtered(
+            lambda aml: aml.account_id.account_type == "asset_receivable"
+        )
+        self.assertAlmostEqual(sum(credit.mapped("amount_residual")), -50.0)
+
+    def test_bank_line_proposal_cleared_stays_unreconciled(self):
+        line = self._st_line(100.0)
+        line.action_wholtra_clear_matching()
+        with self.assertRaises(UserError):
+            line.action_wholtra_reconcile_matching()
+        self.assertFalse(line.is_reconciled)
+        self.assertEqual(self.inv_old.payment_state, "not_paid")
