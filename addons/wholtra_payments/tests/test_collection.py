@@ -71,6 +71,11 @@ class TestCollectionSequence(WholtraPaymentsCommon, TransactionCase):
             [("partner_id", "=", self.customer.id)]
         )
         self.assertIn(link.access_token, str(message.body))
+        # Sent to the customer by email, not only logged.
+        self.assertIn(self.customer, message.partner_ids)
+        self.assertTrue(
+            self.env["mail.mail"].search([("mail_message_id", "=", message.id)])
+        )
         # Rerun the same day: nothing new.
         self.assertFalse(self._run())
         self.assertEqual(len(self._messages("Friendly reminder: invoices past due")), 1)

@@ -1,6 +1,6 @@
 import re
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
@@ -82,6 +82,19 @@ class TestStatementLinkModel(WholtraPaymentsCommon, TransactionCase):
             self.customer_contact
         )
         self.assertEqual(link, self.link)
+
+    def test_partner_button_opens_single_link(self):
+        action = self.customer.action_wholtra_statement_link()
+        self.assertEqual(action["res_id"], self.link.id)
+        self.link.action_revoke()
+        action = self.customer.action_wholtra_statement_link()
+        new_link = self.env["wholtra.statement.link"].browse(action["res_id"])
+        self.assertNotEqual(new_link, self.link)
+        self.assertTrue(new_link.active)
+        self.assertTrue(new_link.url.endswith(new_link._wholtra_portal_path()))
+        self.company.wholtra_statement_links_enabled = False
+        with self.assertRaises(UserError):
+            self.customer.action_wholtra_statement_link()
 
     def test_multi_company_rule(self):
         company_b = self.env["res.company"].create({"name": "Wholtra North"})
