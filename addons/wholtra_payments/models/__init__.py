@@ -1,5 +1,6 @@
 from . import (
     account_bank_statement_line,
+    account_move,
     account_payment,
     payment_transaction,
     res_company,

@@ -129,6 +129,15 @@ class TestCashOnDelivery(WholtraPaymentsCommon, TransactionCase):
         )
         self.assertAlmostEqual(sum(open_lines.mapped("amount_residual")), -30.0)
 
+    def test_draft_dispatch_invoice_settled_when_posted(self):
+        self.company.wholtra_invoice_auto_post = False
+        order, picking = self._order()
+        self._collect(picking, 120.0)
+        invoice = picking.wholtra_invoice_ids
+        self.assertEqual(invoice.state, "draft")
+        invoice.action_post()
+        self.assertEqual(invoice.payment_state, "paid")
+
     def test_cheque_needs_reference(self):
         order, picking = self._order()
         action = picking.button_validate()
