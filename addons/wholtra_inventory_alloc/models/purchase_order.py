@@ -1,8 +1,12 @@
-from odoo import models
+from odoo import fields, models
 
 
 class PurchaseOrder(models.Model):
     _inherit = "purchase.order"
+
+    wholtra_allocation_enabled = fields.Boolean(
+        related="company_id.wholtra_allocation_enabled"
+    )
 
     def button_cancel(self):
         res = super().button_cancel()
