@@ -132,16 +132,29 @@ class SaleOrder(models.Model):
             )
 
     # ------------------------------------------------------------ protection
-    def write(self, vals):
-        if not self.env.su:
-            for field_name, group in APPROVAL_GROUPS.items():
-                if vals.get(field_name) and not self.env.user.has_group(group):
-                    raise AccessError(
-                        self.env._(
-                            "You are not allowed to approve this: %(what)s.",
-                            what=self._fields[field_name].string,
-                        )
+    @api.model
+    def _wholtra_check_approval_rights(self, vals):
+        """Approval flags are set by their group only, on any path (create, write,
+        copy with defaults, RPC)."""
+        if self.env.su:
+            return
+        for field_name, group in APPROVAL_GROUPS.items():
+            if vals.get(field_name) and not self.env.user.has_group(group):
+                raise AccessError(
+                    self.env._(
+                        "You are not allowed to approve this: %(what)s.",
+                        what=self._fields[field_name].string,
                     )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._wholtra_check_approval_rights(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._wholtra_check_approval_rights(vals)
         return super().write(vals)
 
     # ---------------------------------------------------------- confirmation

@@ -172,6 +172,10 @@ class SaleOrderLine(models.Model):
             log_vals.append(
                 {
                     "order_line_id": line.id,
+                    "order_id": line.order_id.id,
+                    "partner_id": line.order_id.partner_id.id,
+                    "product_id": line.product_id.id,
+                    "company_id": company.id,
                     "user_id": self.env.uid,
                     "pricelist_price": ref_price,
                     "pricelist_discount": ref_discount,

@@ -5,24 +5,19 @@ class WholtraPriceOverride(models.Model):
     _name = "wholtra.price.override"
     _description = "Audited Price Override"
     _order = "create_date desc, id desc"
-    _rec_name = "order_line_id"
+    _rec_name = "order_id"
 
+    # Plain fields, not related ones: the trail outlives a deleted quotation line.
     order_line_id = fields.Many2one(
-        "sale.order.line", required=True, ondelete="cascade", index=True
+        "sale.order.line", ondelete="set null", index="btree_not_null"
     )
     order_id = fields.Many2one(
-        related="order_line_id.order_id", store=True, index=True, string="Order"
+        "sale.order", string="Order", required=True, ondelete="cascade", index=True
     )
-    partner_id = fields.Many2one(
-        related="order_line_id.order_id.partner_id", store=True, string="Customer"
-    )
-    product_id = fields.Many2one(
-        related="order_line_id.product_id", store=True, string="Product"
-    )
-    company_id = fields.Many2one(
-        related="order_line_id.company_id", store=True, index=True
-    )
-    currency_id = fields.Many2one(related="order_line_id.currency_id")
+    partner_id = fields.Many2one("res.partner", string="Customer", index=True)
+    product_id = fields.Many2one("product.product", string="Product")
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    currency_id = fields.Many2one(related="order_id.currency_id")
     user_id = fields.Many2one(
         "res.users", string="Changed by", required=True, default=lambda s: s.env.uid
     )

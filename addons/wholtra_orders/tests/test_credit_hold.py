@@ -92,6 +92,16 @@ class TestCreditHold(WholtraOrdersCommon):
             self._release(order, self.salesman)
         with self.assertRaises(AccessError):
             order.with_user(self.salesman).write({"wholtra_hold_released": True})
+        with self.assertRaises(AccessError):
+            order.with_user(self.salesman).copy({"wholtra_hold_released": True})
+        with self.assertRaises(AccessError):
+            self.env["sale.order"].with_user(self.salesman).create(
+                {
+                    "partner_id": self.grill.id,
+                    "user_id": self.salesman.id,
+                    "wholtra_hold_released": True,
+                }
+            )
         self.assertFalse(order.wholtra_hold_released)
         self.assertTrue(self.grill.wholtra_hold_manual)
 

@@ -104,6 +104,15 @@ class TestPriceOverrides(WholtraOrdersCommon):
             log.write({"price_unit": 16.0})
         with self.assertRaisesRegex(AccessError, "not allowed"):
             log.unlink()
+        # the log is an audit trail: not even a manager edits or deletes it
+        manager_log = log.with_user(self.sales_manager)
+        with self.assertRaisesRegex(AccessError, "not allowed"):
+            manager_log.unlink()
+        # the trail outlives a deleted quotation line
+        order.order_line.unlink()
+        self.assertTrue(log.exists())
+        self.assertEqual(log.sudo().product_id, self.crisps)
+        self.assertEqual(order.wholtra_price_override_ids, log)
 
     def test_duplicate_keeps_the_override_and_its_reason(self):
         order = self._order(self.grill, [(self.crisps, 10)])
