@@ -208,12 +208,13 @@ class SaleOrder(models.Model):
     def _wholtra_get_margin_block(self):
         self.ensure_one()
         tier = self.partner_id.commercial_partner_id.wholtra_tier_id
-        floor = self._wholtra_get_margin_floor()
+        order_floor = self._wholtra_get_margin_floor()
         max_discount = tier.max_discount
         problems = []
         for line in self.order_line:
             if line.display_type or not line.product_id or line.is_downpayment:
                 continue
+            floor = line.product_id.wholtra_margin_floor or order_floor
             if floor and line._wholtra_is_under_margin_floor(floor):
                 problems.append(
                     self.env._(

@@ -90,3 +90,11 @@ class TestMarginControl(WholtraOrdersCommon):
         order = self._order(self.grill, [(self.cola, 5, {"price_unit": 0.0})])
         with self.assertRaisesRegex(UserError, "Cola 24x330ml: margin"):
             order.action_confirm()
+
+    def test_product_floor_wins_over_tier_floor(self):
+        # cola at Gold: 15 / 9 -> 40% margin, above the tier's 30%
+        self.cola.product_tmpl_id.wholtra_margin_floor = 45.0
+        order = self._order(self.grill, [(self.cola, 5), (self.crisps, 5)])
+        message = order.wholtra_margin_message
+        self.assertIn("Cola 24x330ml: margin 40.0% under the floor of 45.0%", message)
+        self.assertIn("Crisps 24x50g: margin 25.0% under the floor of 30.0%", message)
