@@ -139,6 +139,11 @@ class SaleOrder(models.Model):
                     )
         return res
 
+    def _action_cancel(self):
+        res = super()._action_cancel()
+        self.order_line._wholtra_shrink_allocations()
+        return res
+
     # ------------------------------------------------------------------
     # Buttons
     # ------------------------------------------------------------------

@@ -206,6 +206,49 @@ class SaleOrderLine(models.Model):
                 )
 
     # ------------------------------------------------------------------
+    # Demand changes
+    # ------------------------------------------------------------------
+    def write(self, vals):
+        res = super().write(vals)
+        if "product_uom_qty" in vals:
+            self._wholtra_shrink_allocations()
+        return res
+
+    def _wholtra_shrink_allocations(self):
+        """Keep allocations within what is still to deliver (quantity reduced,
+        order cancelled, delivered from elsewhere): release the latest ETA first."""
+        allocs = self.wholtra_allocation_ids.filtered(
+            lambda a: a.state in ("soft", "firm")
+        )
+        if not allocs:
+            return allocs
+        allocs_sudo = allocs.sudo().with_context(wholtra_alloc_trusted=True)
+        changed = allocs.browse()
+        for line in allocs.sale_line_id:
+            uom = line.product_id.uom_id
+            open_qty = line._wholtra_undelivered_qty() if line.state == "sale" else 0.0
+            line_allocs = allocs.filtered(lambda a, sol=line: a.sale_line_id == sol)
+            excess = sum(line_allocs.mapped("quantity")) - open_qty
+            for alloc in line_allocs.sorted(
+                lambda a: (
+                    a.state == "firm",
+                    -(a.date_expected or a.create_date).timestamp(),
+                    -a.id,
+                )
+            ):
+                if uom.compare(excess, 0.0) <= 0:
+                    break
+                take = min(alloc.quantity, excess)
+                excess -= take
+                alloc_sudo = allocs_sudo.browse(alloc.id)
+                if uom.compare(take, alloc.quantity) >= 0:
+                    alloc_sudo.write({"state": "cancelled"})
+                else:
+                    alloc_sudo.write({"quantity": alloc.quantity - take})
+                changed |= alloc
+        return changed
+
+    # ------------------------------------------------------------------
     # Hooks
     # ------------------------------------------------------------------
     @api.model

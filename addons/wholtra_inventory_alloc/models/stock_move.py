@@ -16,6 +16,14 @@ class StockMove(models.Model):
         )
         if receipts:
             receipts._wholtra_serve_allocations()
+        deliveries = done.filtered(
+            lambda m: m.state == "done"
+            and m.sale_line_id
+            and m.sale_line_id.wholtra_allocation_ids
+        )
+        if deliveries:
+            # delivered from elsewhere: allocations never exceed what is left
+            deliveries.sale_line_id._wholtra_shrink_allocations()
         return done
 
     def _wholtra_serve_allocations(self):

@@ -75,3 +75,49 @@ class TestPurchaseChanges(AllocCommon):
             self.assertEqual(len(activity), 1)
             self.assertIn(str(promised.date()), str(activity.note))
         self.assertEqual(self.gold_alloc.quantity, 6)
+
+
+@tagged("post_install", "-at_install")
+class TestDemandChanges(AllocCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.po_early = cls._create_po(5, days=3)
+        cls.po_late = cls._create_po(10, days=20)
+        cls.so = cls._create_so(cls.gold, 10)
+
+    def setUp(self):
+        super().setUp()
+        self.early = self._allocate(self.so, self.po_early, 5)
+        self.late = self._allocate(self.so, self.po_late, 5)
+
+    def test_order_qty_reduced_releases_latest_eta_first(self):
+        self.so.order_line.product_uom_qty = 7
+        self.assertEqual((self.early.quantity, self.early.state), (5, "soft"))
+        self.assertEqual((self.late.quantity, self.late.state), (2, "soft"))
+        self.so.order_line.product_uom_qty = 4
+        self.assertEqual(self.late.state, "cancelled")
+        self.assertEqual(self.early.quantity, 4)
+        self.assertEqual(self.po_late.order_line.wholtra_qty_free, 10)
+
+    def test_order_cancelled_releases_everything(self):
+        self.so._action_cancel()
+        self.assertEqual((self.early | self.late).mapped("state"), ["cancelled"] * 2)
+        self.assertEqual(self.po_early.order_line.wholtra_qty_free, 5)
+
+    def test_delivered_from_stock_shrinks(self):
+        self.env["stock.quant"]._update_available_quantity(
+            self.product, self.stock_location, 8
+        )
+        picking = self.so.picking_ids
+        picking.action_assign()
+        picking.move_ids.quantity = 8
+        picking.move_ids.picked = True
+        res = picking.button_validate()
+        self.env["stock.backorder.confirmation"].with_context(res["context"]).create(
+            {}
+        ).process()
+        # 2 left to deliver: the early allocation keeps 2, the late one is released
+        self.assertEqual(self.so.order_line.qty_delivered, 8)
+        self.assertEqual(self.late.state, "cancelled")
+        self.assertEqual(self.early.quantity, 2)
