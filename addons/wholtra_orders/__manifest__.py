@@ -24,6 +24,7 @@
         "views/product_template_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
+        "views/stock_picking_views.xml",
         "wizards/wholtra_order_approval_wizard_views.xml",
         "views/menus.xml",
     ],

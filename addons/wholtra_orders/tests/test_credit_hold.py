@@ -136,7 +136,10 @@ class TestCreditHold(WholtraOrdersCommon):
         order = self._order(self.grill, [(self.crisps, 5)])
         order.action_confirm()
         picking = order.picking_ids
+        self.assertFalse(picking.wholtra_hold_message)
         self.grill._wholtra_set_hold("Stop-ship: NSF cheque")
+        picking.invalidate_recordset()
+        self.assertIn("NSF cheque", picking.wholtra_hold_message)
         with self.assertRaisesRegex(UserError, "cannot be shipped(.|\n)*NSF cheque"):
             self._deliver(order)
         self.assertNotEqual(picking.state, "done")
