@@ -12,8 +12,8 @@ test:        ## fresh DB, Odoo's runner over the addons, pytest over tests/
 
 lint:        ## ruff check + ruff format --check
 	bash scripts/bootstrap >/dev/null
-	.venv/bin/ruff check addons tests
-	.venv/bin/ruff format --check addons tests
+	.venv/bin/ruff check addons tests scripts
+	.venv/bin/ruff format --check addons tests scripts
 
 bench:       ## benchmarks in tests/benchmarks (figures printed, nothing asserted on time)
 	bash scripts/bench
