@@ -35,6 +35,24 @@ class TestTiers(WholtraOrdersCommon):
         # the existing quotation is not silently re-priced
         self.assertEqual(order.order_line.price_unit, 16.0)
 
+    def test_changing_the_tier_terms_updates_its_customers(self):
+        term_15 = self.env["account.payment.term"].create(
+            {
+                "name": "15 days test",
+                "line_ids": [
+                    Command.create(
+                        {"value": "percent", "value_amount": 100, "nb_days": 15}
+                    )
+                ],
+            }
+        )
+        self.tier_gold.write(
+            {"pricelist_id": self.pl_silver.id, "payment_term_id": term_15.id}
+        )
+        self.assertEqual(self.grill.property_product_pricelist, self.pl_silver)
+        self.assertEqual(self.grill.property_payment_term_id, term_15)
+        self.assertEqual(self.deli.property_product_pricelist, self.pl_bronze)
+
     def test_contacts_follow_the_commercial_partner(self):
         contact = self.env["res.partner"].create(
             {"name": "Buyer at the grill", "parent_id": self.grill.id}
