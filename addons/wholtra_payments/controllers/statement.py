@@ -1,9 +1,7 @@
 from werkzeug.exceptions import Forbidden, NotFound
 
-from odoo import fields, http
-from odoo.exceptions import ValidationError
+from odoo import http
 from odoo.http import request
-from odoo.tools import float_repr
 
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
@@ -41,73 +39,34 @@ class WholtraStatementPortal(PortalAccount):
     )
     def wholtra_statement_page(self, link_id, token, pay=None, amount=None, **kwargs):
         link_sudo = self._wholtra_link_sudo(link_id, token)
-        invoices_sudo = link_sudo._wholtra_get_open_invoices()
-        values = {
-            "link": link_sudo,
-            "partner": link_sudo.partner_id,
-            "invoices": invoices_sudo,
-            "today": fields.Date.context_today(link_sudo),
-            "currency": invoices_sudo.currency_id[:1]
-            or link_sudo.company_id.currency_id,
-            "page_path": link_sudo._wholtra_portal_path(),
-            "error": False,
-            "paid_invoices": link_sudo._wholtra_recently_paid_invoices(),
-            "credit": link_sudo._wholtra_available_credit(),
-        }
         chosen_ids = [
             int(key[len("invoice_") :])
             for key in kwargs
             if key.startswith("invoice_") and key[len("invoice_") :].isdigit()
         ]
-        if not pay:
-            values["selected_ids"] = [
-                inv.id
-                for inv in invoices_sudo
-                if inv.invoice_date_due and inv.invoice_date_due < values["today"]
-            ]
-            return request.render("wholtra_payments.statement_page", values)
-
-        values["selected_ids"] = chosen_ids
-        try:
-            selected_sudo = link_sudo._wholtra_check_selection(chosen_ids)
-            total = sum(selected_sudo.mapped("amount_residual"))
-            pay_amount = self._cast_as_float(amount) if amount else total
-            link_sudo._wholtra_check_selection(selected_sudo.ids, pay_amount)
-        except ValidationError as error:
-            values["error"] = error.args[0]
-            return request.render("wholtra_payments.statement_page", values)
-        currency = selected_sudo.currency_id
-        ids_path = "-".join(str(i) for i in sorted(selected_sudo.ids))
-        common = self._get_common_page_view_values(
-            invoices_data={
-                "partner": link_sudo.partner_id,
-                "company": link_sudo.company_id,
-                "total_amount": pay_amount,
-                "currency": currency,
-                "amount_residual": total,
-                "landing_route": link_sudo._wholtra_portal_path(),
-                "transaction_route": f"{link_sudo._wholtra_portal_path()}"
-                f"/transaction/{ids_path}",
-            },
-            access_token=link_sudo._wholtra_payment_signature(
-                selected_sudo, pay_amount
-            ),
+        values = link_sudo._wholtra_statement_page_values(
+            chosen_ids if pay else None, amount
         )
-        if request.env.user._is_public():
-            # Nobody is logged in: do not offer to save a card on the customer.
-            common["show_tokenize_input_mapping"] = dict.fromkeys(
-                common.get("show_tokenize_input_mapping") or {}, False
+        selected_sudo = values.get("selected")
+        if selected_sudo:
+            common = self._get_common_page_view_values(
+                invoices_data={
+                    "partner": link_sudo.partner_id,
+                    "company": link_sudo.company_id,
+                    "total_amount": values["amount"],
+                    "currency": values["currency"],
+                    "amount_residual": values["selected_total"],
+                    "landing_route": values["page_path"],
+                    "transaction_route": values["transaction_route"],
+                },
+                access_token=values["signature"],
             )
-        values.update(common)
-        values.update(
-            {
-                "selected": selected_sudo,
-                "selected_total": total,
-                "amount": pay_amount,
-                "amount_input": float_repr(pay_amount, currency.decimal_places),
-                "currency": currency,
-            }
-        )
+            if request.env.user._is_public():
+                # Nobody is logged in: do not offer to save a card on the customer.
+                common["show_tokenize_input_mapping"] = dict.fromkeys(
+                    common.get("show_tokenize_input_mapping") or {}, False
+                )
+            values.update(common)
         return request.render("wholtra_payments.statement_page", values)
 
     @http.route(

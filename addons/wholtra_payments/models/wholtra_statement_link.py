@@ -1,3 +1,4 @@
+import math
 import secrets
 from datetime import timedelta
 
@@ -204,10 +205,70 @@ class WholtraStatementLink(models.Model):
                 self.env._("Invoices in different currencies must be paid separately.")
             )
         if amount is not None and (
-            not amount or selected.currency_id.compare_amounts(amount, 0) <= 0
+            not amount
+            or not math.isfinite(amount)
+            or selected.currency_id.compare_amounts(amount, 0) <= 0
         ):
             raise ValidationError(self.env._("The amount to pay must be positive."))
         return selected
+
+    def _wholtra_statement_page_values(self, chosen_ids=None, amount=None):
+        """Rendering values of the statement page.
+
+        :param list chosen_ids: invoices ticked by the customer; None = first display
+            (overdue invoices preselected)
+        :param str amount: the amount typed by the customer (empty = selection total)
+        """
+        self.ensure_one()
+        invoices = self._wholtra_get_open_invoices()
+        today = fields.Date.context_today(self)
+        values = {
+            "link": self,
+            "partner": self.partner_id,
+            "invoices": invoices,
+            "today": today,
+            "currency": invoices.currency_id[:1] or self.company_id.currency_id,
+            "page_path": self._wholtra_portal_path(),
+            "error": False,
+            "paid_invoices": self._wholtra_recently_paid_invoices(),
+            "credit": self._wholtra_available_credit(),
+            "selected": False,
+        }
+        if chosen_ids is None:
+            values["selected_ids"] = [
+                inv.id
+                for inv in invoices
+                if inv.invoice_date_due and inv.invoice_date_due < today
+            ]
+            return values
+        values["selected_ids"] = chosen_ids
+        try:
+            selected = self._wholtra_check_selection(chosen_ids)
+            total = sum(selected.mapped("amount_residual"))
+            try:
+                pay_amount = float(amount) if amount not in (None, "") else total
+            except ValueError:
+                pay_amount = 0.0
+            if not math.isfinite(pay_amount):
+                pay_amount = 0.0
+            self._wholtra_check_selection(selected.ids, pay_amount)
+        except ValidationError as error:
+            values["error"] = error.args[0]
+            return values
+        currency = selected.currency_id
+        ids_path = "-".join(str(i) for i in sorted(selected.ids))
+        values.update(
+            {
+                "selected": selected,
+                "selected_total": total,
+                "amount": pay_amount,
+                "amount_input": float_repr(pay_amount, currency.decimal_places),
+                "currency": currency,
+                "transaction_route": f"{values['page_path']}/transaction/{ids_path}",
+                "signature": self._wholtra_payment_signature(selected, pay_amount),
+            }
+        )
+        return values
 
     def _wholtra_payment_signature(self, invoices, amount):
         """HMAC binding the link, the invoice set, the amount and the currency, so the

@@ -199,6 +199,15 @@ class TestStatementPortal(WholtraPaymentsCommon, HttpCase):
         self.link.action_revoke()
         self.assertEqual(self._page().status_code, 404)
 
+    def test_malformed_or_negative_amount_refused_on_page(self):
+        for amount in ("abc", "-5", "0", "inf", "nan"):
+            response = self._page(
+                pay="1", amount=amount, **{f"invoice_{self.inv_old.id}": "1"}
+            )
+            self.assertEqual(response.status_code, 200)
+            self.assertIn("o_wholtra_statement_error", response.text)
+            self.assertNotIn("o_payment_form", response.text)
+
     def test_other_customers_invoice_in_selection_refused(self):
         response = self._page(
             pay="1",
