@@ -22,6 +22,8 @@
         "views/sale_order_views.xml",
         "views/purchase_order_views.xml",
         "views/sale_portal_templates.xml",
+        "views/sale_order_line_views.xml",
+        "views/res_partner_views.xml",
         "wizards/wholtra_allocation_wizard_views.xml",
         "views/menus.xml",
         "data/ir_cron_data.xml",

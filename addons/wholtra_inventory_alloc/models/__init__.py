@@ -3,6 +3,7 @@ from . import (
     purchase_order_line,
     res_company,
     res_config_settings,
+    res_partner,
     sale_order,
     sale_order_line,
     stock_move,

@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 
 class SaleOrderLine(models.Model):
@@ -25,6 +26,12 @@ class SaleOrderLine(models.Model):
         "purchase_line_id",
         string="Proposed Purchases",
         copy=False,
+    )
+    wholtra_is_open = fields.Boolean(
+        "Open Backorder",
+        compute="_compute_wholtra_is_open",
+        search="_search_wholtra_is_open",
+        help="Confirmed line with quantity still to deliver.",
     )
     wholtra_qty_on_hand = fields.Float(
         "On Hand", compute="_compute_wholtra_availability", digits="Product Unit"
@@ -64,6 +71,23 @@ class SaleOrderLine(models.Model):
         help="Stock available now, or the ETA of the allocated purchase lines, "
         "plus the customer lead time.",
     )
+
+    @api.depends("state", "product_uom_qty", "qty_delivered")
+    def _compute_wholtra_is_open(self):
+        for line in self:
+            line.wholtra_is_open = (
+                line.state == "sale" and line.product_uom_qty > line.qty_delivered
+            )
+
+    def _search_wholtra_is_open(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        open_ids = SQL(
+            "SELECT id FROM sale_order_line WHERE state = 'sale' "
+            "AND product_uom_qty > qty_delivered"
+        )
+        positive = (operator == "=") == value
+        return Domain("id", "in" if positive else "not in", open_ids)
 
     # ------------------------------------------------------------------
     # Quantities (product unit)

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .common import AllocCommon
 
@@ -109,3 +110,23 @@ class TestEngine(AllocCommon):
         self.assertEqual(line.wholtra_qty_free, 7)
         self.assertEqual(line.wholtra_qty_incoming, 20)
         self.assertEqual(line.wholtra_next_eta, self.po_early.order_line.date_planned)
+
+    def test_engine_button_access(self):
+        so = self._create_so(self.bronze, 4)
+        sales_user = new_test_user(
+            self.env,
+            "alloc_engine_sales",
+            groups="sales_team.group_sale_salesman_all_leads",
+        )
+        stock_user = new_test_user(
+            self.env,
+            "alloc_engine_stock",
+            groups="stock.group_stock_user,sales_team.group_sale_salesman_all_leads",
+        )
+        with self.assertRaises(AccessError):
+            so.with_user(sales_user).action_wholtra_run_allocation()
+        self.assertFalse(self._allocs(so))
+        action = so.with_user(stock_user).action_wholtra_run_allocation()
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertEqual(self._allocs(so).quantity, 4)
+        self.assertEqual(self._allocs(so).purchase_id, self.po_early)

@@ -69,3 +69,25 @@ class TestReceipt(AllocCommon):
         self.assertEqual(so.order_line.qty_delivered, 4)
         self.assertEqual(self._allocs(so).quantity, 6)
         self.assertEqual(so.order_line.wholtra_alloc_status, "allocated")
+
+    def test_customer_open_backorders(self):
+        po = self._create_po(10)
+        so = self._create_so(self.gold, 6)
+        done_so = self._create_so(self.gold, 2, product=self.other_product)
+        self.env["stock.quant"]._update_available_quantity(
+            self.other_product, self.stock_location, 2
+        )
+        done_so.picking_ids.action_assign()
+        done_so.picking_ids.move_ids.picked = True
+        done_so.picking_ids.button_validate()
+        self._create_so(self.bronze, 3)
+        self._allocate(so, po, 6)
+        action = self.gold.action_wholtra_open_backorders()
+        lines = self.env["sale.order.line"].search(
+            action["domain"] + [("wholtra_is_open", "=", True)]
+        )
+        self.assertEqual(lines, so.order_line)
+        self.assertEqual(lines.wholtra_alloc_status, "allocated")
+        self.assertEqual(
+            lines.wholtra_promised_date.date(), (po.order_line.date_planned).date()
+        )
