@@ -39,6 +39,11 @@ class SaleOrderLine(models.Model):
     wholtra_qty_free = fields.Float(
         "Free", compute="_compute_wholtra_availability", digits="Product Unit"
     )
+    wholtra_qty_free_all = fields.Float(
+        "Free (all warehouses)",
+        compute="_compute_wholtra_availability",
+        digits="Product Unit",
+    )
     wholtra_qty_incoming = fields.Float(
         "Incoming", compute="_compute_wholtra_availability", digits="Product Unit"
     )
@@ -138,10 +143,19 @@ class SaleOrderLine(models.Model):
             {
                 "wholtra_qty_on_hand": 0.0,
                 "wholtra_qty_free": 0.0,
+                "wholtra_qty_free_all": 0.0,
                 "wholtra_qty_incoming": 0.0,
                 "wholtra_next_eta": False,
             }
         )
+        free_all = {}
+        for company, company_lines in lines.grouped("company_id").items():
+            products = company_lines.product_id.with_company(company).with_context(
+                allowed_company_ids=company.ids
+            )
+            free_all.update(
+                {p["id"]: p["free_qty"] for p in products.read(["free_qty"])}
+            )
         by_wh = defaultdict(lambda: self.env["sale.order.line"])
         for line in lines:
             by_wh[line.order_id.warehouse_id] |= line
@@ -171,6 +185,7 @@ class SaleOrderLine(models.Model):
                 q = qties[line.product_id.id]
                 line.wholtra_qty_on_hand = q["qty_available"]
                 line.wholtra_qty_free = q["free_qty"]
+                line.wholtra_qty_free_all = free_all.get(line.product_id.id, 0.0)
                 line.wholtra_qty_incoming = q["incoming_qty"]
                 line.wholtra_next_eta = etas.get(line.product_id, False)
 

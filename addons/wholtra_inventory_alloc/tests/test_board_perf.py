@@ -47,7 +47,7 @@ class TestBoardAndPerformance(AllocCommon):
             lines.mapped("wholtra_alloc_status")
             lines.mapped("wholtra_promised_date")
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=10):
+        with self.assertQueryCount(__system__=14):
             lines.mapped("wholtra_qty_free")
             lines.mapped("wholtra_next_eta")
 

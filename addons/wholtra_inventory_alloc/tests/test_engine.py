@@ -108,6 +108,17 @@ class TestEngine(AllocCommon):
         line = so.order_line
         self.assertEqual(line.wholtra_qty_on_hand, 7)
         self.assertEqual(line.wholtra_qty_free, 7)
+        self.assertEqual(line.wholtra_qty_free_all, 7)
+        # another warehouse's stock shows only in the all-warehouses figure
+        other_wh = self.env["stock.warehouse"].create(
+            {"name": "North Depot", "code": "NTH", "company_id": self.company.id}
+        )
+        self.env["stock.quant"]._update_available_quantity(
+            self.product, other_wh.lot_stock_id, 5
+        )
+        self.env.invalidate_all()
+        self.assertEqual(line.wholtra_qty_free, 7)
+        self.assertEqual(line.wholtra_qty_free_all, 12)
         self.assertEqual(line.wholtra_qty_incoming, 20)
         self.assertEqual(line.wholtra_next_eta, self.po_early.order_line.date_planned)
 
