@@ -90,21 +90,27 @@ class WholtraCollectionStatus(models.Model):
         return target
 
     @api.model
-    def _wholtra_collection_run(self, companies=None, today=None, partners=None):
+    def _wholtra_collection_run(
+        self, companies=None, today=None, partners=None, escalate=True
+    ):
         """Evaluate the collection sequence. Rerun-safe: a customer only moves when its
         target level differs from the recorded one; a customer already at its level is
-        left alone. Returns the statuses that changed."""
+        left alone. With escalate=False (right after a payment) levels are only
+        cleared or lowered, never raised: no reminder is sent. Returns the statuses
+        that changed."""
         companies = companies or self.env["res.company"].search(
             [("wholtra_collection_enabled", "=", True)]
         )
         changed = self.browse()
         for company in companies.filtered("wholtra_collection_enabled"):
             changed |= self.with_company(company)._wholtra_collection_run_company(
-                company, today or fields.Date.context_today(self), partners
+                company, today or fields.Date.context_today(self), partners, escalate
             )
         return changed
 
-    def _wholtra_collection_run_company(self, company, today, partners=None):
+    def _wholtra_collection_run_company(
+        self, company, today, partners=None, escalate=True
+    ):
         levels = self.env["wholtra.collection.level"].search(
             [("company_id", "=", company.id)], order="days_overdue, id"
         )
@@ -117,7 +123,9 @@ class WholtraCollectionStatus(models.Model):
         if partners is not None:
             status_domain &= Domain("partner_id", "in", partners.ids)
         statuses = self.search(status_domain)
-        missing = [p for p in overdue if p not in statuses.partner_id]
+        missing = (
+            [p for p in overdue if p not in statuses.partner_id] if escalate else []
+        )
         if missing:
             statuses |= self.create(
                 [{"partner_id": p.id, "company_id": company.id} for p in missing]
@@ -139,7 +147,9 @@ class WholtraCollectionStatus(models.Model):
                 continue  # the daily rerun touches nothing
             try:
                 with self.env.cr.savepoint():
-                    if status._wholtra_apply(levels, amount, due, days, today):
+                    if status._wholtra_apply(
+                        levels, amount, due, days, today, escalate=escalate
+                    ):
                         changed |= status
             except Exception:
                 _logger.exception(
@@ -165,7 +175,7 @@ class WholtraCollectionStatus(models.Model):
             and (self.oldest_due_date or False) == (due or False)
         )
 
-    def _wholtra_apply(self, levels, amount, due, days, today):
+    def _wholtra_apply(self, levels, amount, due, days, today, escalate=True):
         """Move this status to the level `days` calls for; send, log, hold, lift."""
         self.ensure_one()
         vals = {"overdue_amount": amount, "oldest_due_date": due, "days_overdue": days}
@@ -173,11 +183,13 @@ class WholtraCollectionStatus(models.Model):
             self._wholtra_target_level(levels, days) if amount > 0 else levels.browse()
         )
         moved = False
+        escalating = bool(target) and (
+            not self.level_id or target.days_overdue > self.level_id.days_overdue
+        )
+        if escalating and not escalate:
+            target = self.level_id  # reminders wait for the scheduled run
         if target != self.level_id:
-            escalate = target and (
-                not self.level_id or target.days_overdue > self.level_id.days_overdue
-            )
-            if escalate:
+            if escalating:
                 self._wholtra_notify_level(target)
                 vals.update(
                     last_action=self.env._(
@@ -307,7 +319,7 @@ class WholtraCollectionStatus(models.Model):
         partners = partners.commercial_partner_id
         statuses = self.search([("partner_id", "in", partners.ids)])
         for company in statuses.company_id.filtered("wholtra_collection_enabled"):
-            self._wholtra_collection_run(company, partners=partners)
+            self._wholtra_collection_run(company, partners=partners, escalate=False)
 
     def action_wholtra_open_invoices(self):
         self.ensure_one()

@@ -130,6 +130,17 @@ class TestCollectionSequence(WholtraPaymentsCommon, TransactionCase):
         self.assertTrue(self.customer.wholtra_hold_manual)
         self.assertEqual(self.customer.wholtra_hold_reason, "Cheque bounced")
 
+    def test_payment_never_triggers_a_reminder(self):
+        old_invoice = self._invoice(self.customer, 80.0, -40)
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=old_invoice.ids
+        ).create({})._create_payments()
+        # Still 10 days overdue on the other invoice, but the payment sent nothing.
+        self.assertFalse(self._status())
+        self.assertFalse(self._messages("Friendly reminder: invoices past due"))
+        self._run()
+        self.assertEqual(self._status().level_id, self.level_1)
+
     def test_disputed_invoices_skipped(self):
         self.invoice.write(
             {"wholtra_disputed": True, "wholtra_dispute_reason": "Short delivery"}
