@@ -1,7 +1,5 @@
 from collections import defaultdict
 
-from markupsafe import Markup, escape
-
 from odoo import api, fields, models
 
 
@@ -157,30 +155,4 @@ class PurchaseOrderLine(models.Model):
     def _wholtra_notify_allocations(self, allocations, reason):
         """One activity per affected order for its salesperson, naming the order,
         the lines and their new promised dates."""
-        by_order = defaultdict(lambda: self.env["wholtra.allocation"])
-        for alloc in allocations:
-            by_order[alloc.order_id] |= alloc
-        for order, allocs in by_order.items():
-            if not order.company_id.wholtra_allocation_enabled:
-                continue
-            items = []
-            for sol in allocs.sale_line_id:
-                date = sol.wholtra_promised_date
-                items.append(
-                    self.env._(
-                        "%(product)s: %(qty)s allocated, promised %(date)s",
-                        product=sol.product_id.display_name,
-                        qty=sol.wholtra_qty_allocated,
-                        date=fields.Date.to_string(date)
-                        if date
-                        else self.env._("not covered"),
-                    )
-                )
-            order.activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=order.user_id.id or self.env.uid,
-                summary=self.env._(
-                    "Inbound supply changed for %(order)s", order=order.name
-                ),
-                note=Markup("<br/>").join([escape(reason), *map(escape, items)]),
-            )
+        allocations.sale_line_id._wholtra_notify_promise_change(reason)

@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -286,6 +288,34 @@ class SaleOrderLine(models.Model):
                     alloc_sudo.write({"quantity": alloc.quantity - take})
                 changed |= alloc
         return changed
+
+    def _wholtra_notify_promise_change(self, reason):
+        """One to-do activity per order for its salesperson, naming the order,
+        the lines and their new promised dates."""
+        for order, lines in self.grouped("order_id").items():
+            if not order.company_id.wholtra_allocation_enabled:
+                continue
+            items = []
+            for sol in lines:
+                date = sol.wholtra_promised_date
+                items.append(
+                    self.env._(
+                        "%(product)s: %(qty)s allocated, promised %(date)s",
+                        product=sol.product_id.display_name,
+                        qty=sol.wholtra_qty_allocated,
+                        date=fields.Date.to_string(date)
+                        if date
+                        else self.env._("not covered"),
+                    )
+                )
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=order.user_id.id or self.env.uid,
+                summary=self.env._(
+                    "Inbound supply changed for %(order)s", order=order.name
+                ),
+                note=Markup("<br/>").join([escape(reason), *map(escape, items)]),
+            )
 
     # ------------------------------------------------------------------
     # Hooks

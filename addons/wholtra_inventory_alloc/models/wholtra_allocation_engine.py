@@ -244,7 +244,39 @@ class WholtraAllocationEngine(models.AbstractModel):
                 capacity[pl.id] -= take
                 need -= take
                 target[line.id, pl.id] = take
-        return self._apply_plan(company, soft, target, line_prio)
+        worse = self._get_worsened_lines(soft, target, supply)
+        stats = self._apply_plan(company, soft, target, line_prio)
+        if worse:
+            worse._wholtra_notify_promise_change(
+                self.env._(
+                    "Re-planned: inbound supply went to a higher-priority order."
+                )
+            )
+        return stats
+
+    @api.model
+    def _get_worsened_lines(self, soft, target, supply):
+        """Sale lines whose soft allocations the new plan reduces or delays."""
+        dates = {pl.id: pl.date_planned for pl in supply}
+        old = defaultdict(lambda: [0.0, None])
+        for alloc in soft:
+            entry = old[alloc.sale_line_id]
+            entry[0] += alloc.quantity
+            entry[1] = max(filter(None, (entry[1], alloc.date_expected)), default=None)
+        new = defaultdict(lambda: [0.0, None])
+        for (sl_id, pl_id), qty in target.items():
+            entry = new[sl_id]
+            entry[0] += qty
+            entry[1] = max(filter(None, (entry[1], dates.get(pl_id))), default=None)
+        worse = self.env["sale.order.line"]
+        for line, (old_qty, old_eta) in old.items():
+            new_qty, new_eta = new[line.id]
+            uom = line.product_id.uom_id
+            if uom.compare(new_qty, old_qty) < 0 or (
+                old_eta and new_eta and new_eta > old_eta
+            ):
+                worse |= line
+        return worse
 
     @api.model
     def _apply_plan(self, company, soft, target, line_prio):

@@ -64,6 +64,20 @@ class TestEngine(AllocCommon):
         self.assertEqual(self._allocs(gold_so).purchase_id, self.po_early)
         self.assertEqual(self._allocs(bronze_so).purchase_id, self.po_late)
         self.assertEqual(self._allocs(gold_so).priority, 30)
+        # bronze's salesperson learns the new promise
+        activity = self.env["mail.activity"].search(
+            [("res_model", "=", "sale.order"), ("res_id", "=", bronze_so.id)]
+        )
+        self.assertEqual(len(activity), 1)
+        self.assertIn("Re-planned", str(activity.note))
+        self.assertIn(
+            str(self.po_late.order_line.date_planned.date()), str(activity.note)
+        )
+        self.assertFalse(
+            self.env["mail.activity"].search(
+                [("res_model", "=", "sale.order"), ("res_id", "=", gold_so.id)]
+            )
+        )
         # firm allocations are never moved
         self._allocs().unlink()
         self._allocate(bronze_so, self.po_early, 6, state="firm")
