@@ -10,7 +10,8 @@ class PurchaseOrder(models.Model):
 
     def button_cancel(self):
         res = super().button_cancel()
-        self.order_line._wholtra_shrink_allocations()
+        if any(self.company_id.mapped("wholtra_allocation_enabled")):
+            self.order_line._wholtra_shrink_allocations()
         return res
 
     def action_wholtra_view_allocations(self):

@@ -71,7 +71,9 @@ class PurchaseOrderLine(models.Model):
     # PO changes
     # ------------------------------------------------------------------
     def write(self, vals):
-        watched = "product_qty" in vals or "date_planned" in vals
+        watched = ("product_qty" in vals or "date_planned" in vals) and any(
+            self.company_id.mapped("wholtra_allocation_enabled")
+        )
         before = {}
         if watched:
             active = self.wholtra_allocation_ids.filtered(

@@ -141,7 +141,8 @@ class SaleOrder(models.Model):
 
     def _action_cancel(self):
         res = super()._action_cancel()
-        self.order_line._wholtra_shrink_allocations()
+        if any(self.company_id.mapped("wholtra_allocation_enabled")):
+            self.order_line._wholtra_shrink_allocations()
         return res
 
     # ------------------------------------------------------------------

@@ -251,7 +251,9 @@ class SaleOrderLine(models.Model):
     # ------------------------------------------------------------------
     def write(self, vals):
         res = super().write(vals)
-        if "product_uom_qty" in vals:
+        if "product_uom_qty" in vals and any(
+            self.company_id.mapped("wholtra_allocation_enabled")
+        ):
             self._wholtra_shrink_allocations()
         return res
 

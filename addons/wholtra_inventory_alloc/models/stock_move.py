@@ -19,7 +19,7 @@ class StockMove(models.Model):
         deliveries = done.filtered(
             lambda m: m.state == "done"
             and m.sale_line_id
-            and m.sale_line_id.wholtra_allocation_ids
+            and m.company_id.wholtra_allocation_enabled
         )
         if deliveries:
             # delivered from elsewhere: allocations never exceed what is left

@@ -68,13 +68,24 @@ class TestConcurrentAllocation(BaseCase):
 
     @classmethod
     def cleanUpClass(cls):
+        """Remove what setUpClass committed so other suites see a clean DB."""
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
             env["wholtra.allocation"].search(
                 [("purchase_line_id", "=", cls.pl_id)]
             ).unlink()
-            env["sale.order"].browse(cls.so_ids)._action_cancel()
-            env["purchase.order"].browse(cls.po_id).button_cancel()
+            orders = env["sale.order"].browse(cls.so_ids)
+            purchase = env["purchase.order"].browse(cls.po_id)
+            pickings = orders.picking_ids | purchase.picking_ids
+            products = purchase.order_line.product_id
+            partners = orders.partner_id | purchase.partner_id
+            orders._action_cancel()
+            purchase.button_cancel()
+            pickings.unlink()
+            orders.unlink()
+            purchase.unlink()
+            products.action_archive()
+            partners.action_archive()
             env.ref("base.main_company").wholtra_allocation_enabled = cls.was_enabled
 
     @mute_logger("odoo.sql_db", "odoo.service.model")
