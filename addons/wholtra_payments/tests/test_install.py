@@ -11,6 +11,9 @@ class TestInstall(TransactionCase):
         company = self.env["res.company"].create({"name": "Fresh Distributor"})
         # A new company behaves as vanilla Odoo until the option is switched on.
         self.assertEqual(company.wholtra_statement_links_enabled, False)
+        self.assertFalse(company.wholtra_payment_matching_enabled)
+        self.assertFalse(company.wholtra_cod_enabled)
+        self.assertFalse(company.wholtra_collection_enabled)
 
     def test_setting_is_saved_on_company(self):
         settings = self.env["res.config.settings"].create(
