@@ -28,16 +28,21 @@ def section(module):
     path = ROOT / "addons" / module
     manifest = ast.literal_eval((path / "__manifest__.py").read_text())
     out = [f"## {manifest['name']} (`{module}`)", "", f"*{manifest['summary']}.*", ""]
+    prefix = f"addons/{module}/"
+    used = ""
     for filename, title in PARTS:
         fragment = path / "readme" / filename
         if fragment.exists() and fragment.read_text().strip():
             if title:
                 out += [f"### {title}", ""]
-            out += [demote(fragment.read_text().strip()), ""]
+            # links relative to readme/ become relative to the repository root
+            text = fragment.read_text().strip().replace("](../", f"]({prefix}")
+            used += text
+            out += [demote(text), ""]
     shots = sorted(
         p
         for p in (path / "static" / "description").rglob("*.png")
-        if p.name != "icon.png"
+        if p.name != "icon.png" and p.relative_to(ROOT).as_posix() not in used
     )
     if shots:
         out += ["### Screenshots", ""]
