@@ -3,18 +3,18 @@ parts, invoiced per dispatch (wholtra_invoicing), paid (AR status), and a credit
 collections (wholtra_orders hold used by wholtra_payments) stops the next order and delivery.
 Runs on the DB where the four addons are installed, with the options switched on here."""
 
+from flow_common import WholtraFlowCase
+
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import Form, TransactionCase, tagged
+from odoo.tests import Form, tagged
 
 
 @tagged("post_install", "-at_install")
-class TestDistributorFlow(TransactionCase):
+class TestDistributorFlow(WholtraFlowCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.company = cls.env.company
         cls.company.write(
             {
                 "wholtra_enforce_account_terms": True,
@@ -23,35 +23,8 @@ class TestDistributorFlow(TransactionCase):
             }
         )
         cls.env.user.group_ids += cls.env.ref("product.group_product_pricelist")
-        cls.warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.company.id)], limit=1
-        )
-        Product = cls.env["product.product"]
-        cls.crisps = Product.create(
-            {
-                "name": "Sea Salt Crisps 24x40g",
-                "type": "consu",
-                "is_storable": True,
-                "invoice_policy": "delivery",
-                "list_price": 18.50,
-                "standard_price": 11.0,
-                "taxes_id": [Command.clear()],
-            }
-        )
-        cls.cola = Product.create(
-            {
-                "name": "Cola Cans 24x330ml",
-                "type": "consu",
-                "is_storable": True,
-                "invoice_policy": "delivery",
-                "list_price": 15.0,
-                "standard_price": 6.0,
-                "taxes_id": [Command.clear()],
-            }
-        )
-        Quant = cls.env["stock.quant"]
-        Quant._update_available_quantity(cls.crisps, cls.warehouse.lot_stock_id, 100)
-        Quant._update_available_quantity(cls.cola, cls.warehouse.lot_stock_id, 100)
+        cls.crisps = cls._make_product("Sea Salt Crisps 24x40g", 18.50, 11.0, stock=100)
+        cls.cola = cls._make_product("Cola Cans 24x330ml", 15.0, 6.0, stock=100)
         gold_pricelist = cls.env["product.pricelist"].create(
             {
                 "name": "Gold trade prices",

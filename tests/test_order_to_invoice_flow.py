@@ -1,43 +1,19 @@
 """End-to-end through the ORM: order -> delivery -> invoice on a DB with all four addons."""
 
+from flow_common import WholtraFlowCase
+
 from odoo import Command
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
 
 @tagged("post_install", "-at_install")
-class TestOrderToInvoiceFlow(TransactionCase):
+class TestOrderToInvoiceFlow(WholtraFlowCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.warehouse = cls.env["stock.warehouse"].search(
-            [("company_id", "=", cls.env.company.id)], limit=1
-        )
         cls.customer = cls.env["res.partner"].create({"name": "Corner Deli Ltd"})
-        cls.crisps = cls.env["product.product"].create(
-            {
-                "name": "Sea Salt Crisps 24x40g",
-                "type": "consu",
-                "is_storable": True,
-                "invoice_policy": "delivery",
-                "list_price": 18.50,
-                "standard_price": 11.0,
-                "taxes_id": [Command.clear()],
-            }
-        )
-        cls.cola = cls.env["product.product"].create(
-            {
-                "name": "Cola Cans 24x330ml",
-                "type": "consu",
-                "is_storable": True,
-                "invoice_policy": "delivery",
-                "list_price": 9.90,
-                "standard_price": 6.0,
-                "taxes_id": [Command.clear()],
-            }
-        )
-        Quant = cls.env["stock.quant"]
-        Quant._update_available_quantity(cls.crisps, cls.warehouse.lot_stock_id, 100)
-        Quant._update_available_quantity(cls.cola, cls.warehouse.lot_stock_id, 100)
+        cls.crisps = cls._make_product("Sea Salt Crisps 24x40g", 18.50, 11.0, stock=100)
+        cls.cola = cls._make_product("Cola Cans 24x330ml", 9.90, 6.0, stock=100)
 
     def test_create_confirm_deliver_invoice(self):
         order = self.env["sale.order"].create(
