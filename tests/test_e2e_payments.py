@@ -200,6 +200,47 @@ class TestCashOnDeliveryDispatchInvoice(E2EPaymentsCommon):
         self.assertNotEqual(backorder.state, "done")
         self.assertEqual(order.invoice_ids, invoice)
 
+    def _deliver_collecting(self, qty, amount):
+        order = self._order_form(qty)
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.move_ids.quantity = qty
+        picking.move_ids.picked = True
+        action = picking.button_validate()
+        wizard = (
+            self.env["wholtra.cod.collect.wizard"]
+            .with_context(action["context"])
+            .create({"amount": amount, "method": "cash"})
+        )
+        wizard.action_confirm()
+        self.assertEqual(picking.state, "done")
+        return picking
+
+    def test_cod_collections_settle_the_periodic_invoice(self):
+        """Weekly invoicing: the cash collected at each delivery waits as customer
+        credit, then settles the week's consolidated invoice when it is built."""
+        self.company.write(
+            {"wholtra_invoice_mode": "periodic", "wholtra_invoice_period": "week"}
+        )
+        first = self._deliver_collecting(10, 184.0)  # 10 x 16 + 15% VAT: in full
+        second = self._deliver_collecting(5, 80.0)  # 92.0 due: 12.0 short
+        payments = first.wholtra_cod_payment_id | second.wholtra_cod_payment_id
+        self.assertEqual(sorted(payments.mapped("amount")), [80.0, 184.0])
+        self.assertFalse(first.wholtra_invoice_ids | second.wholtra_invoice_ids)
+
+        self.env["stock.picking"]._cron_wholtra_invoice_pending(
+            today=self.today + timedelta(days=8)
+        )
+        invoice = first.wholtra_invoice_ids
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(second.wholtra_invoice_ids, invoice, "one invoice per week")
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_total, 276.0)
+        self.assertEqual(invoice.payment_state, "partial")
+        self.assertAlmostEqual(invoice.amount_residual, 12.0)
+        self.assertEqual(invoice.wholtra_ar_status, "partial")
+        self.assertEqual(invoice._get_reconciled_payments(), payments)
+
 
 @tagged("post_install", "-at_install")
 class TestCollectionHoldStopsOrders(E2EPaymentsCommon):
