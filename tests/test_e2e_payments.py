@@ -2,12 +2,13 @@
 
 - cash on delivery (wholtra_payments) on a partial shipment invoiced per dispatch
   (wholtra_invoicing) at a tier price with tax (wholtra_orders): a short collection leaves
-  the shortfall open on the dispatch invoice;
+  the shortfall open on the dispatch invoice; with weekly invoicing, the cash collected
+  at each delivery settles the consolidated invoice;
 - the collection sequence (wholtra_payments) puts an overdue customer on hold, which stops
   order confirmation (wholtra_orders); paying lifts it; disputed invoices
   (wholtra_invoicing) are not chased;
 - a statement link payment (payment_demo transaction) settles the chosen invoices oldest
-  due first.
+  due first, and lifts the collection hold once nothing is overdue.
 
 Runs on the DB where the four addons are installed, with the options switched on here."""
 
@@ -359,6 +360,27 @@ class TestStatementLinkPaysOldestFirst(E2EPaymentsCommon):
         cls.inv_new = cls._invoice(cls.customer, 300.0, 20)
         cls.inv_other = cls._invoice(cls.other_customer, 70.0, -50)
 
+    def _pay_from_statement(self, link, invoices, amount):
+        """What the statement page's transaction route does, then the demo provider
+        confirms the payment."""
+        Transaction = self.env["payment.transaction"]
+        tx = Transaction.create(
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.demo_method.id,
+                "reference": Transaction._compute_reference("demo", prefix="E2E"),
+                "amount": amount,
+                "currency_id": invoices.currency_id.id,
+                "partner_id": link.partner_id.id,
+                "operation": "online_direct",
+                **link._wholtra_prepare_transaction_values(invoices),
+            }
+        )
+        self.assertEqual(tx.wholtra_statement_link_id, link)
+        tx.action_demo_set_done()
+        tx._post_process()
+        return tx
+
     def test_subset_paid_oldest_due_first(self):
         link = self.env["wholtra.statement.link"]._wholtra_get_or_create_for_partner(
             self.buyer
@@ -377,22 +399,7 @@ class TestStatementLinkPaysOldestFirst(E2EPaymentsCommon):
             [self.inv_new.id, self.inv_old.id], 250.0
         )
         self.assertEqual(selected.ids, [self.inv_old.id, self.inv_new.id])
-        Transaction = self.env["payment.transaction"]
-        tx = Transaction.create(
-            {
-                "provider_id": self.provider.id,
-                "payment_method_id": self.demo_method.id,
-                "reference": Transaction._compute_reference("demo", prefix="E2E"),
-                "amount": 250.0,
-                "currency_id": selected.currency_id.id,
-                "partner_id": self.customer.id,
-                "operation": "online_direct",
-                **link._wholtra_prepare_transaction_values(selected),
-            }
-        )
-        self.assertEqual(tx.wholtra_statement_link_id, link)
-        tx.action_demo_set_done()
-        tx._post_process()
+        tx = self._pay_from_statement(link, selected, 250.0)
         self.assertEqual(tx.state, "done")
         self.assertEqual(tx.payment_id.amount, 250.0)
         self.assertEqual(tx.payment_id.partner_id, self.customer)
@@ -407,3 +414,48 @@ class TestStatementLinkPaysOldestFirst(E2EPaymentsCommon):
         self.assertAlmostEqual(self.inv_mid.amount_residual, 200.0)
         self.assertEqual(self.inv_other.payment_state, "not_paid")
         self.assertEqual(link._wholtra_get_open_invoices(), self.inv_mid | self.inv_new)
+
+    def test_statement_payment_lifts_collection_hold(self):
+        self.company.write(
+            {"wholtra_collection_enabled": True, "wholtra_collection_lift_hold": True}
+        )
+        Level = self.env["wholtra.collection.level"]
+        Level.search([("company_id", "=", self.company.id)]).action_archive()
+        Level.flush_model()
+        hold_level = Level.create(
+            {
+                "name": "Hold",
+                "days_overdue": 30,
+                "action": "email_hold",
+                "mail_template_id": self.env.ref(
+                    "wholtra_payments.mail_template_collection_hold"
+                ).id,
+            }
+        )
+        Status = self.env["wholtra.collection.status"]
+        Status._wholtra_collection_run(self.company, today=self.today)
+        status = Status.search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(status.level_id, hold_level)
+        self.assertEqual(status.overdue_amount, 300.0)  # old + mid; new is not due
+        self.assertTrue(self.customer.wholtra_hold_manual)
+        quote = self._order_form(3)
+        with self.assertRaises(UserError):
+            quote.action_confirm()
+
+        # The reminder's link: the customer pays the two overdue invoices in full.
+        link = self.env["wholtra.statement.link"]._wholtra_get_or_create_for_partner(
+            self.customer
+        )
+        overdue = link._wholtra_check_selection(
+            [self.inv_mid.id, self.inv_old.id], 300.0
+        )
+        tx = self._pay_from_statement(link, overdue, 300.0)
+        self.assertEqual(tx.payment_id.amount, 300.0)
+        self.assertEqual(self.inv_old.payment_state, "paid")
+        self.assertEqual(self.inv_mid.payment_state, "paid")
+        self.assertEqual(self.inv_new.payment_state, "not_paid")
+        self.assertFalse(status.level_id)
+        self.assertFalse(status.hold_set)
+        self.assertFalse(self.customer.wholtra_hold_manual)
+        quote.action_confirm()
+        self.assertEqual(quote.state, "sale")
