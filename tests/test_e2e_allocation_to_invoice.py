@@ -51,6 +51,10 @@ class TestAllocationToDispatchInvoice(TransactionCase):
                 "wholtra_key_account": True,
             }
         )
+        # Gold's orders are placed by its buyer: a contact follows its company.
+        cls.gold_buyer = cls.env["res.partner"].create(
+            {"name": "Priya (buyer)", "parent_id": cls.gold.id}
+        )
         cls.bronze = cls.env["res.partner"].create(
             {
                 "name": "Corner Deli",
@@ -119,6 +123,7 @@ class TestAllocationToDispatchInvoice(TransactionCase):
     def test_gold_served_first_from_inbound_and_billed_what_shipped(self):
         self.assertEqual(self.gold.wholtra_allocation_priority, 1030)
         self.assertEqual(self.bronze.wholtra_allocation_priority, 10)
+        self.assertEqual(self.gold_buyer.wholtra_allocation_priority, 1030)
         purchase = self.env["purchase.order"].create(
             {
                 "partner_id": self.vendor.id,
@@ -141,7 +146,7 @@ class TestAllocationToDispatchInvoice(TransactionCase):
         self.assertEqual(bronze_order.order_line.price_unit, 19.0)
         self.assertEqual(self._allocated(bronze_order), 6)
         # Gold (key account) orders later and takes precedence on the same PO.
-        gold_order = self._order(self.gold, 8, days_ago=1)
+        gold_order = self._order(self.gold_buyer, 8, days_ago=1)
         self.assertEqual(gold_order.order_line.price_unit, 16.0)
         self.assertEqual(self._allocated(gold_order), 8)
         self.assertEqual(self._allocated(bronze_order), 2)
