@@ -1,5 +1,5 @@
 # Wholtra for Odoo 19 — the two commands are `make run` and `make test`.
-.PHONY: run test lint bench bootstrap
+.PHONY: run test lint bench bootstrap core-suites pot
 
 bootstrap:   ## install everything the addons need (idempotent)
 	bash scripts/bootstrap
@@ -17,3 +17,11 @@ lint:        ## ruff check + ruff format --check
 
 bench:       ## benchmarks in tests/benchmarks (figures printed, nothing asserted on time)
 	bash scripts/bench
+
+core-suites: ## Odoo's own sale/purchase_stock/account_payment/stock_account suites, with and without Wholtra
+	bash scripts/core-suites
+
+pot:         ## regenerate addons/*/i18n/*.pot from the demo DB (run `make run` once first)
+	bash scripts/bootstrap >/dev/null
+	. scripts/lib.sh && write_conf && "$${ODOO[@]}" i18n export -c "$$CONF" -d wholtra_demo \
+	  wholtra_orders wholtra_inventory_alloc wholtra_invoicing wholtra_payments
