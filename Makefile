@@ -1,4 +1,5 @@
 # Wholtra for Odoo 19 — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
 .PHONY: run test lint bench bootstrap core-suites pot
 
 bootstrap:   ## install everything the addons need (idempotent)
