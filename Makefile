@@ -24,5 +24,5 @@ core-suites: ## Odoo's own sale/purchase_stock/account_payment/stock_account sui
 
 pot:         ## regenerate addons/*/i18n/*.pot from the demo DB (run `make run` once first)
 	bash scripts/bootstrap >/dev/null
-	. scripts/lib.sh && write_conf && "$${ODOO[@]}" i18n export -c "$$CONF" -d wholtra_demo \
+	. scripts/lib.sh && write_conf && "$${ODOO[@]}" i18n export -c "$$CONF" -d "$${WHOLTRA_DB:-wholtra_demo}" \
 	  wholtra_orders wholtra_inventory_alloc wholtra_invoicing wholtra_payments
