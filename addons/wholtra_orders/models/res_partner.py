@@ -250,7 +250,7 @@ class ResPartner(models.Model):
         if days > 0:
             limit_date = fields.Date.context_today(self) - timedelta(days=days)
             overdue = self._wholtra_receivable_groups(
-                commercials, Domain("invoice_date_due", "<", limit_date)
+                commercials, self._wholtra_get_overdue_hold_domain(limit_date)
             )
             for partner, amount in overdue.items():
                 if currency.compare_amounts(amount, 0.0) > 0:
@@ -262,6 +262,12 @@ class ResPartner(models.Model):
                         )
                     )
         return reasons
+
+    @api.model
+    def _wholtra_get_overdue_hold_domain(self, limit_date):
+        """Open invoices that count toward the overdue hold (hook: sibling addons
+        exclude e.g. invoices in dispute)."""
+        return Domain("invoice_date_due", "<", limit_date)
 
     @api.model
     def _wholtra_receivable_groups(self, commercials, extra_domain=None):
@@ -292,6 +298,11 @@ class ResPartner(models.Model):
         extra = {commercial.id: extra_amount} if extra_amount else None
         return self._wholtra_hold_reasons_batch(extra)[commercial.id]
 
+    @api.depends(
+        "commercial_partner_id.wholtra_hold_manual",
+        "commercial_partner_id.wholtra_hold_reason",
+    )
+    @api.depends_context("company")
     def _compute_wholtra_hold(self):
         reasons = self._wholtra_hold_reasons_batch()
         for partner in self:

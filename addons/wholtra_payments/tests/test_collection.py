@@ -149,6 +149,26 @@ class TestCollectionSequence(WholtraPaymentsCommon, TransactionCase):
         self.assertFalse(self._status().level_id)
         self.assertFalse(self.customer.wholtra_hold_manual)
 
+    def test_disputed_invoice_does_not_trigger_overdue_hold(self):
+        """wholtra_orders' overdue hold and the collections agree on disputes."""
+        self.company.wholtra_enforce_account_terms = True
+        self.company.wholtra_hold_overdue_days = 5  # the invoice is 10 days overdue
+        self.assertTrue(self.customer.wholtra_on_hold)
+        self.assertIn("overdue", " ".join(self.customer._wholtra_get_hold_reasons()))
+        self.invoice.write(
+            {"wholtra_disputed": True, "wholtra_dispute_reason": "Short delivery"}
+        )
+        self.customer.invalidate_recordset(["wholtra_on_hold"])
+        self.assertFalse(self.customer._wholtra_get_hold_reasons())
+        self.assertFalse(self.customer.wholtra_on_hold)
+
+    def test_hold_indicator_follows_manual_hold(self):
+        self.assertFalse(self.customer.wholtra_on_hold)
+        self.customer._wholtra_set_hold("Cheque returned")
+        self.assertTrue(self.customer.wholtra_on_hold)
+        self.customer._wholtra_lift_hold("Paid")
+        self.assertFalse(self.customer.wholtra_on_hold)
+
     def test_disabled_company_does_nothing(self):
         self.company.wholtra_collection_enabled = False
         self.Status._cron_wholtra_collection()
