@@ -1,8 +1,7 @@
-from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Command, Domain
+from odoo.fields import Command
 
 
 class AccountBankStatementLine(models.Model):
@@ -44,41 +43,10 @@ class AccountBankStatementLine(models.Model):
         lines = self.filtered(lambda line: line._wholtra_is_matchable())
         if not lines:
             return True
-        partners = lines.partner_id.commercial_partner_id
-        open_invoices = self.env["account.move"].search(
-            Domain(
-                [
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("commercial_partner_id", "in", partners.ids),
-                    ("company_id", "in", lines.company_id.ids),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                ]
-            ),
-            order="invoice_date_due asc, invoice_date asc, id asc",
-        )
-        by_key = defaultdict(list)
-        for inv in open_invoices:
-            by_key[
-                (inv.commercial_partner_id.id, inv.company_id.id, inv.currency_id.id)
-            ].append(inv)
-        residuals = {inv.id: inv.amount_residual for inv in open_invoices}
         Payment = self.env["account.payment"]
-        for line in lines.sorted(lambda st: (st.date, st.id)):
-            key = (
-                line.partner_id.commercial_partner_id.id,
-                line.company_id.id,
-                line.currency_id.id,
-            )
-            chosen, rule = Payment._wholtra_match_invoices(
-                by_key.get(key, []), line.amount, line.currency_id, residuals
-            )
-            line.write(
-                {
-                    "wholtra_match_invoice_ids": [Command.set(chosen.ids)],
-                    "wholtra_match_rule": rule,
-                }
-            )
+        Payment._wholtra_write_proposals(
+            lines, Payment._wholtra_get_open_invoices(lines)
+        )
         return True
 
     def action_wholtra_clear_matching(self):

@@ -126,19 +126,7 @@ class AccountPayment(models.Model):
                     )
                 )
             return True
-        partners = payments.partner_id.commercial_partner_id
-        open_invoices = self.env["account.move"].search(
-            Domain(
-                [
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("commercial_partner_id", "in", partners.ids),
-                    ("company_id", "in", payments.company_id.ids),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                ]
-            ),
-            order="invoice_date_due asc, invoice_date asc, id asc",
-        )
+        open_invoices = self._wholtra_get_open_invoices(payments)
         # Already proposed on other draft payments: not offered twice.
         reserved = self.search(
             [
@@ -147,28 +135,55 @@ class AccountPayment(models.Model):
                 ("wholtra_match_invoice_ids", "in", open_invoices.ids),
             ]
         ).wholtra_match_invoice_ids
+        self._wholtra_write_proposals(payments, open_invoices - reserved)
+        return True
+
+    @api.model
+    def _wholtra_get_open_invoices(self, records):
+        """Open posted customer invoices of the customers of ``records`` (payments or
+        statement lines), oldest due first."""
+        return self.env["account.move"].search(
+            Domain(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    (
+                        "commercial_partner_id",
+                        "in",
+                        records.partner_id.commercial_partner_id.ids,
+                    ),
+                    ("company_id", "in", records.company_id.ids),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ]
+            ),
+            order="invoice_date_due asc, invoice_date asc, id asc",
+        )
+
+    @api.model
+    def _wholtra_write_proposals(self, records, invoices):
+        """Propose ``invoices`` to ``records`` (payments or statement lines, by date):
+        same customer, company and currency; a balance is never used twice."""
         by_key = defaultdict(list)
-        for inv in open_invoices - reserved:
+        for inv in invoices:
             by_key[
                 (inv.commercial_partner_id.id, inv.company_id.id, inv.currency_id.id)
             ].append(inv)
-        residuals = {inv.id: inv.amount_residual for inv in open_invoices}
-        for pay in payments.sorted(lambda p: (p.date, p.id)):
+        residuals = {inv.id: inv.amount_residual for inv in invoices}
+        for record in records.sorted(lambda r: (r.date, r.id)):
             key = (
-                pay.partner_id.commercial_partner_id.id,
-                pay.company_id.id,
-                pay.currency_id.id,
+                record.partner_id.commercial_partner_id.id,
+                record.company_id.id,
+                record.currency_id.id,
             )
             chosen, rule = self._wholtra_match_invoices(
-                by_key.get(key, []), pay.amount, pay.currency_id, residuals
+                by_key.get(key, []), record.amount, record.currency_id, residuals
             )
-            pay.write(
+            record.write(
                 {
                     "wholtra_match_invoice_ids": [fields.Command.set(chosen.ids)],
                     "wholtra_match_rule": rule,
                 }
             )
-        return True
 
     def action_wholtra_clear_matching(self):
         self.filtered(lambda p: p.state == "draft").write(
