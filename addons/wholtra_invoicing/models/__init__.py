@@ -7,4 +7,5 @@ from . import (
     sale_order_line,
     stock_picking,
     wholtra_ar_aging,
+    wholtra_dispatch_invoicing,
 )

@@ -1,9 +1,13 @@
 from datetime import timedelta
 
+from psycopg2.errors import SerializationFailure
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
+
+from .system_fields import check_system_fields
 
 AR_STATUSES = [
     ("open", "Open"),
@@ -12,6 +16,16 @@ AR_STATUSES = [
     ("past_due", "Past due"),
     ("disputed", "In dispute"),
 ]
+
+# Computed (AR status) or set by their owning method only: the links by
+# dispatch invoicing, the dispute by the dispute wizard / resolve button.
+SYSTEM_FIELDS = (
+    "wholtra_ar_status",
+    "wholtra_picking_ids",
+    "wholtra_disputed",
+    "wholtra_dispute_reason",
+)
+DISPUTE_GROUP = "account.group_account_invoice"
 
 
 class AccountMove(models.Model):
@@ -25,9 +39,12 @@ class AccountMove(models.Model):
         string="Deliveries",
         copy=False,
         readonly=True,
+        groups="base.group_user",
         help="The deliveries (or returns) this invoice (or credit note) bills.",
     )
-    wholtra_picking_count = fields.Integer(compute="_compute_wholtra_picking_count")
+    wholtra_picking_count = fields.Integer(
+        compute="_compute_wholtra_picking_count", groups="base.group_user"
+    )
     wholtra_ar_status = fields.Selection(
         selection=AR_STATUSES,
         string="AR status",
@@ -35,16 +52,30 @@ class AccountMove(models.Model):
         store=True,
         tracking=True,
         index="btree_not_null",
+        groups="base.group_user",
         help="Receivable status of a posted customer invoice. Past due: overdue "
         "by more than the company's grace days. In dispute: excluded from overdue "
         "counts and reminders.",
     )
     wholtra_days_overdue = fields.Integer(
-        string="Days overdue", compute="_compute_wholtra_days_overdue"
+        string="Days overdue",
+        compute="_compute_wholtra_days_overdue",
+        groups="base.group_user",
     )
-    wholtra_disputed = fields.Boolean(string="In dispute", copy=False, tracking=True)
+    wholtra_disputed = fields.Boolean(
+        string="In dispute",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        groups="base.group_user",
+        help="Set with the Dispute button (billing users), with a reason.",
+    )
     wholtra_dispute_reason = fields.Char(
-        string="Dispute reason", copy=False, tracking=True
+        string="Dispute reason",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        groups="base.group_user",
     )
 
     def _auto_init(self):
@@ -66,6 +97,16 @@ class AccountMove(models.Model):
                 )
             )
         return super()._auto_init()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_system_fields(self, vals, SYSTEM_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_system_fields(self, vals, SYSTEM_FIELDS)
+        return super().write(vals)
 
     @api.constrains("wholtra_disputed", "wholtra_dispute_reason")
     def _check_wholtra_dispute_reason(self):
@@ -140,9 +181,15 @@ class AccountMove(models.Model):
     @api.model
     def _cron_wholtra_refresh_ar_status(self, today=None):
         """Daily: open invoices that fell past due get their status (and a
-        chatter trace). Only the rows that change are recomputed."""
+        chatter trace). Only the rows that change are recomputed; rows locked
+        by a concurrent run are skipped; in a scheduled action each company is
+        committed on its own."""
         today = today or fields.Date.context_today(self)
-        for company in self.env["res.company"].search([]):
+        companies = self.env["res.company"].search([])
+        in_cron = bool(self.env.context.get("cron_id"))
+        if in_cron:
+            self.env["ir.cron"]._commit_progress(remaining=len(companies))
+        for company in companies:
             limit = today - timedelta(days=company.wholtra_past_due_grace_days)
             moves = self.search(
                 [
@@ -151,9 +198,32 @@ class AccountMove(models.Model):
                     ("invoice_date_due", "<", limit),
                 ]
             )
+            moves = moves._wholtra_lock_skip_locked()
             if moves:
                 moves.with_context(wholtra_today=today)._wholtra_recompute_ar_status()
+            if in_cron and not self.env["ir.cron"]._commit_progress(1):
+                break
         return True
+
+    def _wholtra_lock_skip_locked(self):
+        """The moves of ``self`` this transaction could lock (others are being
+        updated by a concurrent transaction, which refreshes them)."""
+        if not self:
+            return self
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM account_move WHERE id IN %s"
+                        " FOR UPDATE SKIP LOCKED",
+                        tuple(self.ids),
+                    ),
+                    log_exceptions=False,
+                )
+                ids = [row[0] for row in self.env.cr.fetchall()]
+        except SerializationFailure:
+            return self.browse()
+        return self.browse(ids)
 
     def _wholtra_recompute_ar_status(self):
         self.env.add_to_compute(self._fields["wholtra_ar_status"], self)
@@ -179,8 +249,39 @@ class AccountMove(models.Model):
             if cron:
                 cron._trigger()
 
+    # ------------------------------------------------------------------
+    # Buttons
+    # ------------------------------------------------------------------
+    def _wholtra_check_input(self):
+        if not self:
+            raise UserError(self.env._("Select at least one invoice."))
+        missing = self - self.exists()
+        if missing:
+            raise MissingError(
+                self.env._(
+                    "Some invoices no longer exist (ids %(ids)s).",
+                    ids=", ".join(map(str, missing.ids)),
+                )
+            )
+        self.check_access("read")
+
+    @api.model
+    def _wholtra_check_dispute_group(self):
+        if not (self.env.su or self.env.user.has_group(DISPUTE_GROUP)):
+            raise AccessError(
+                self.env._("Only billing users can open or resolve invoice disputes.")
+            )
+
     def action_wholtra_view_pickings(self):
-        self.ensure_one()
+        """Open the deliveries or returns billed by this invoice (users with
+        access to transfers; one invoice)."""
+        self._wholtra_check_input()
+        if len(self) != 1:
+            raise UserError(self.env._("Open the deliveries of one invoice at a time."))
+        if not self.env["stock.picking"].has_access("read"):
+            raise AccessError(
+                self.env._("You are not allowed to see deliveries and returns.")
+            )
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "stock.action_picking_tree_all"
         )
@@ -195,7 +296,25 @@ class AccountMove(models.Model):
         action["context"] = {"create": False}
         return action
 
+    def _wholtra_check_disputable(self):
+        wrong = self.filtered(
+            lambda m: m.state != "posted"
+            or m.move_type not in ("out_invoice", "out_refund")
+        )
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Only posted customer invoices and credit notes can be "
+                    "disputed: %(names)s.",
+                    names=", ".join(wrong.mapped("display_name")),
+                )
+            )
+
     def action_wholtra_dispute(self):
+        """Open the dispute wizard (billing users) on posted customer invoices."""
+        self._wholtra_check_dispute_group()
+        self._wholtra_check_input()
+        self._wholtra_check_disputable()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Dispute invoice"),
@@ -205,6 +324,30 @@ class AccountMove(models.Model):
             "context": {"default_move_ids": self.ids},
         }
 
+    def _wholtra_set_dispute(self, reason):
+        """Put ``self`` in dispute for ``reason`` (owning method of the dispute
+        fields, called by the dispute wizard after its checks)."""
+        self._wholtra_check_dispute_group()
+        self._wholtra_check_disputable()
+        reason = (reason or "").strip() if isinstance(reason, str) else ""
+        if not reason:
+            raise UserError(self.env._("Give the reason of the dispute."))
+        self.check_access("write")
+        self.sudo().write({"wholtra_disputed": True, "wholtra_dispute_reason": reason})
+        return True
+
     def action_wholtra_resolve_dispute(self):
-        self.write({"wholtra_disputed": False, "wholtra_dispute_reason": False})
+        """End the dispute of the selected invoices (billing users)."""
+        self._wholtra_check_dispute_group()
+        self._wholtra_check_input()
+        not_disputed = self.filtered(lambda m: not m.wholtra_disputed)
+        if not_disputed:
+            raise UserError(
+                self.env._(
+                    "These invoices are not in dispute: %(names)s.",
+                    names=", ".join(not_disputed.mapped("display_name")),
+                )
+            )
+        self.check_access("write")
+        self.sudo().write({"wholtra_disputed": False, "wholtra_dispute_reason": False})
         return True

@@ -1,5 +1,9 @@
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, MissingError, UserError
+
+from .system_fields import check_system_fields
+
+SYSTEM_FIELDS = ("wholtra_pending_adjustment",)
 
 
 class SaleOrder(models.Model):
@@ -8,9 +12,20 @@ class SaleOrder(models.Model):
     wholtra_pending_adjustment = fields.Monetary(
         string="Pending invoice adjustment",
         compute="_compute_wholtra_pending_adjustment",
+        groups="base.group_user",
         help="Untaxed amount to invoice (positive) or credit (negative) because "
         "lines changed after their invoice was posted.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_system_fields(self, vals, SYSTEM_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_system_fields(self, vals, SYSTEM_FIELDS)
+        return super().write(vals)
 
     @api.depends("state", "order_line.wholtra_pending_adjustment")
     def _compute_wholtra_pending_adjustment(self):
@@ -52,8 +67,25 @@ class SaleOrder(models.Model):
         return vals
 
     def action_wholtra_invoice_adjustments(self):
-        """Invoice (or credit) what changed on the order after its invoices
-        were posted."""
+        """Invoice (or credit) what changed on the orders after their invoices
+        were posted (billing users)."""
+        if not (
+            self.env.su or self.env.user.has_group("account.group_account_invoice")
+        ):
+            raise AccessError(
+                self.env._("Only billing users can invoice order adjustments.")
+            )
+        if not self:
+            raise UserError(self.env._("Select at least one sales order."))
+        missing = self - self.exists()
+        if missing:
+            raise MissingError(
+                self.env._(
+                    "Some sales orders no longer exist (ids %(ids)s).",
+                    ids=", ".join(map(str, missing.ids)),
+                )
+            )
+        self.check_access("write")
         vals_list = [
             vals for order in self if (vals := order._wholtra_prepare_adjustment_vals())
         ]

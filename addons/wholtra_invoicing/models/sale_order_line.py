@@ -1,6 +1,9 @@
 from odoo import Command, api, fields, models
 
+from .system_fields import check_system_fields
+
 FOLLOWED_FIELDS = {"product_uom_qty", "price_unit", "discount"}
+SYSTEM_FIELDS = ("wholtra_pending_adjustment", "wholtra_follows_changes")
 
 
 class SaleOrderLine(models.Model):
@@ -9,12 +12,14 @@ class SaleOrderLine(models.Model):
     wholtra_pending_adjustment = fields.Monetary(
         string="Pending adjustment",
         compute="_compute_wholtra_pending_adjustment",
+        groups="base.group_user",
         help="Untaxed amount still to invoice (positive) or to credit (negative) "
         "because the line changed after its invoice was posted.",
     )
 
     wholtra_follows_changes = fields.Boolean(
         compute="_compute_wholtra_follows_changes",
+        compute_sudo=True,  # the invoicing mode is internal (groups)
         help="Technical: invoices of this line follow its price, discount and "
         "quantity changes (customer not in manual invoicing mode).",
     )
@@ -32,7 +37,14 @@ class SaleOrderLine(models.Model):
     # ------------------------------------------------------------------
     # Draft invoices follow the order
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_system_fields(self, vals, SYSTEM_FIELDS)
+        return super().create(vals_list)
+
     def write(self, vals):
+        check_system_fields(self, vals, SYSTEM_FIELDS)
         if not FOLLOWED_FIELDS & vals.keys():
             return super().write(vals)
         lines = self.filtered(
@@ -78,17 +90,20 @@ class SaleOrderLine(models.Model):
         price and discount; for quantities, a fully invoiced line absorbs the
         change, a partially invoiced one (per dispatch) only loses what now
         exceeds the ordered quantity."""
+        per_move = {}
+        notes = {}
         for line in self:
             amls = line._wholtra_get_draft_invoice_lines()
             if not amls:
                 continue
-            per_move = {}
+            touched = set()
             for aml in amls:
                 vals = line._wholtra_prepare_draft_invoice_line_vals(aml, changed)
                 if vals:
                     per_move.setdefault(aml.move_id, []).append(
                         Command.update(aml.id, vals)
                     )
+                    touched.add(aml.move_id)
             if "product_uom_qty" in changed:
                 before, invoiced = old_qty[line.id]
                 uom = line.product_uom_id
@@ -105,15 +120,25 @@ class SaleOrderLine(models.Model):
                     per_move.setdefault(aml.move_id, []).append(
                         Command.update(aml.id, {"quantity": new_qty})
                     )
-            for move, commands in per_move.items():
-                move.sudo().write({"invoice_line_ids": commands})
-                move.sudo().message_post(
-                    body=self.env._(
+                    touched.add(aml.move_id)
+            for move in touched:
+                notes.setdefault(move, []).append(
+                    self.env._(
                         "Updated from sales order %(order)s (line %(line)s).",
                         order=line.order_id.name,
                         line=line.name,
                     )
                 )
+        if not per_move:
+            return
+        # Salespeople edit orders without billing rights: their draft invoices
+        # follow the order through this method only.
+        moves_sudo = self.env["account.move"].concat(*per_move).sudo()
+        for move_sudo in moves_sudo:
+            move = move_sudo.sudo(False)
+            move_sudo.write({"invoice_line_ids": per_move[move]})
+            for note in notes[move]:
+                move_sudo.message_post(body=note)
 
     # ------------------------------------------------------------------
     # Posted invoices: pending adjustments

@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import WholtraInvoicingCommon
@@ -17,13 +18,15 @@ class TestIdempotency(WholtraInvoicingCommon):
         invoice = picking.wholtra_invoice_ids
         # a retry of the same step (e.g. after a serialization failure of a
         # caller) or a second call finds the delivery already invoiced
-        picking._wholtra_mark_to_invoice()
-        picking._wholtra_invoice_safely()
-        picking.action_wholtra_retry_invoicing()
+        service = self.env["wholtra.dispatch.invoicing"]
+        service._mark_to_invoice(picking)
+        service._invoice_safely(picking)
+        with self.assertRaises(UserError):
+            picking.action_wholtra_retry_invoicing()
         # even when someone forces the flag back, the link is the source of truth
         # for the quantities: nothing is left to bill on that delivery
         picking.wholtra_invoice_state = "to_invoice"
-        picking._wholtra_invoice_safely()
+        picking.action_wholtra_retry_invoicing()
         self.assertEqual(picking.wholtra_invoice_state, "invoiced")
         self.assertEqual(order.invoice_ids, invoice)
         self.assertEqual(order.order_line.mapped("qty_invoiced"), [10, 5])
@@ -42,8 +45,9 @@ class TestIdempotency(WholtraInvoicingCommon):
         picking = order.picking_ids
         self._ship(picking)
         # what a concurrent run sees once the first one committed
-        self.assertFalse(picking._wholtra_claim())
-        self.assertFalse(picking._wholtra_create_invoices())
+        service = self.env["wholtra.dispatch.invoicing"]
+        self.assertFalse(service._claim(picking))
+        self.assertFalse(service._create_invoices(picking))
 
     def test_no_double_invoice_after_unrelated_credit_note(self):
         self.company.wholtra_invoice_auto_post = True
@@ -62,7 +66,7 @@ class TestIdempotency(WholtraInvoicingCommon):
         self.assertEqual(cola_line.sale_line_ids.qty_invoiced, 0)
         # rerunning invoicing does not bill the first delivery again
         self.env["stock.picking"]._cron_wholtra_invoice_pending()
-        order.picking_ids._wholtra_invoice_safely()
+        self.env["wholtra.dispatch.invoicing"]._invoice_safely(order.picking_ids)
         self.assertEqual(
             order.invoice_ids.filtered(lambda m: m.move_type == "out_invoice"), invoice
         )
