@@ -15,6 +15,13 @@ class PurchaseOrder(models.Model):
         return res
 
     def action_wholtra_view_allocations(self):
+        """Who is promised what on these purchase orders (sales and inventory
+        users)."""
+        Alloc = self.env["wholtra.allocation"]
+        Alloc._wholtra_check_group(
+            "sales_team.group_sale_salesman", "stock.group_stock_user"
+        )
+        Alloc._wholtra_check_records(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wholtra_inventory_alloc.wholtra_allocation_action"
         )

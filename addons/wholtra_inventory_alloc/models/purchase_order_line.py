@@ -1,16 +1,32 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+# who is promised what: order and inventory staff (not the vendor's portal)
+INTERNAL = "sales_team.group_sale_salesman,stock.group_stock_user"
+FIGURES = INTERNAL + ",purchase.group_purchase_user"
+# maintained by the system only (allocation model, engine, raw SQL version bump)
+SYSTEM_FIELDS = frozenset(
+    {
+        "wholtra_allocation_ids",
+        "wholtra_alloc_version",
+        "wholtra_proposal_sale_line_ids",
+    }
+)
 
 
 class PurchaseOrderLine(models.Model):
     _inherit = "purchase.order.line"
 
     wholtra_allocation_ids = fields.One2many(
-        "wholtra.allocation", "purchase_line_id", string="Allocations"
+        "wholtra.allocation", "purchase_line_id", string="Allocations", groups=INTERNAL
     )
     wholtra_alloc_version = fields.Integer(
-        copy=False, readonly=True, help="Technical: bumped on each allocation change."
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="Technical: bumped on each allocation change.",
     )
     wholtra_proposal_sale_line_ids = fields.Many2many(
         "sale.order.line",
@@ -19,15 +35,20 @@ class PurchaseOrderLine(models.Model):
         "sale_line_id",
         string="Demand Served",
         copy=False,
+        groups=FIGURES,
         help="Order lines this proposed purchase would serve.",
     )
     wholtra_qty_allocated = fields.Float(
-        "Allocated", compute="_compute_wholtra_qty_allocated", digits="Product Unit"
+        "Allocated",
+        compute="_compute_wholtra_qty_allocated",
+        digits="Product Unit",
+        groups=FIGURES,
     )
     wholtra_qty_free = fields.Float(
         "Free to Allocate",
         compute="_compute_wholtra_qty_allocated",
         digits="Product Unit",
+        groups=FIGURES,
     )
 
     def _wholtra_open_qty(self):
@@ -49,8 +70,11 @@ class PurchaseOrderLine(models.Model):
         "qty_received",
     )
     def _compute_wholtra_qty_allocated(self):
+        # sudo: totals of the lines the user reads (purchase users have no access
+        # to the allocations themselves)
+        allocs_sudo = self.env["wholtra.allocation"].sudo()
         groups = dict(
-            self.env["wholtra.allocation"]._read_group(
+            allocs_sudo._read_group(
                 [
                     ("purchase_line_id", "in", self.filtered("id").ids),
                     ("state", "in", ("soft", "firm")),
@@ -70,7 +94,27 @@ class PurchaseOrderLine(models.Model):
     # ------------------------------------------------------------------
     # PO changes
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self._wholtra_check_guarded_vals(vals)
+        return super().create(vals_list)
+
+    def _wholtra_check_guarded_vals(self, vals):
+        system = SYSTEM_FIELDS & set(vals)
+        if system:
+            raise UserError(
+                self.env._(
+                    "These purchase line fields are maintained by the allocation: "
+                    "%(fields)s.",
+                    fields=", ".join(sorted(system)),
+                )
+            )
+
     def write(self, vals):
+        if not self.env.su:
+            self._wholtra_check_guarded_vals(vals)
         watched = ("product_qty" in vals or "date_planned" in vals) and any(
             self.company_id.mapped("wholtra_allocation_enabled")
         )

@@ -14,7 +14,10 @@ class ResPartner(models.Model):
 
     def action_wholtra_open_backorders(self):
         """The customer's confirmed lines still to deliver, with availability,
-        allocation status and promised dates."""
+        allocation status and promised dates (salespeople)."""
+        Alloc = self.env["wholtra.allocation"]
+        Alloc._wholtra_check_group("sales_team.group_sale_salesman")
+        Alloc._wholtra_check_records(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wholtra_inventory_alloc.sale_order_line_action_wholtra_backorders"
         )

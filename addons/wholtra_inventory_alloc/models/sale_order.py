@@ -1,6 +1,9 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+INTERNAL = "sales_team.group_sale_salesman,stock.group_stock_user"
 
 
 class SaleOrder(models.Model):
@@ -10,7 +13,7 @@ class SaleOrder(models.Model):
         related="company_id.wholtra_allocation_enabled"
     )
     wholtra_presale_policy = fields.Selection(
-        related="company_id.wholtra_presale_policy"
+        related="company_id.wholtra_presale_policy", groups=INTERNAL
     )
     wholtra_expected_date = fields.Datetime(
         "Promised Date",
@@ -19,21 +22,30 @@ class SaleOrder(models.Model):
         "ETA of their allocated purchases plus the customer lead time).",
     )
     wholtra_availability_warning = fields.Text(
-        compute="_compute_wholtra_availability_warning"
+        compute="_compute_wholtra_availability_warning", groups=INTERNAL
     )
-    wholtra_allocation_count = fields.Integer(compute="_compute_wholtra_expected_date")
+    wholtra_allocation_count = fields.Integer(
+        compute="_compute_wholtra_expected_date", groups=INTERNAL
+    )
 
     @api.depends("order_line.wholtra_promised_date", "order_line.wholtra_alloc_status")
     def _compute_wholtra_expected_date(self):
+        # sudo: a count; the portal customer reads the promised date of its order
+        allocs_sudo = self.env["wholtra.allocation"].sudo()
+        counts = dict(
+            allocs_sudo._read_group(
+                [("order_id", "in", self.filtered("id").ids)],
+                ["order_id"],
+                ["__count"],
+            )
+        )
         for order in self:
             lines = order.order_line.filtered(
                 lambda sol: sol.wholtra_alloc_status not in (False, "none")
             )
             dates = lines.mapped("wholtra_promised_date")
             order.wholtra_expected_date = max(dates) if dates and all(dates) else False
-            order.wholtra_allocation_count = len(
-                order.order_line.wholtra_allocation_ids
-            )
+            order.wholtra_allocation_count = counts.get(order, 0)
 
     # ------------------------------------------------------------------
     # Pre-sale control
@@ -149,8 +161,31 @@ class SaleOrder(models.Model):
     # Buttons
     # ------------------------------------------------------------------
     def action_wholtra_run_allocation(self):
+        """Run the allocation engine for the products of confirmed orders
+        (inventory users)."""
+        Alloc = self.env["wholtra.allocation"]
+        Alloc._wholtra_check_group("stock.group_stock_user")
+        Alloc._wholtra_check_records(self)
+        if any(order.state != "sale" for order in self):
+            raise UserError(
+                self.env._("Confirm the order before allocating supply to it.")
+            )
+        companies = self.company_id.filtered("wholtra_allocation_enabled")
+        if companies != self.company_id:
+            raise UserError(
+                self.env._(
+                    "Allocation to inbound supply is not enabled for %(companies)s.",
+                    companies=", ".join((self.company_id - companies).mapped("name")),
+                )
+            )
         products = self.order_line.product_id.filtered("is_storable")
-        return self.env["wholtra.allocation.engine"].action_run(products=products)
+        return self.env["wholtra.allocation.engine"]._action_run(companies, products)
 
     def action_wholtra_view_allocations(self):
+        """The allocations of these orders (sales and inventory users)."""
+        Alloc = self.env["wholtra.allocation"]
+        Alloc._wholtra_check_group(
+            "sales_team.group_sale_salesman", "stock.group_stock_user"
+        )
+        Alloc._wholtra_check_records(self)
         return self.order_line.action_wholtra_view_allocations()

@@ -3,23 +3,37 @@ from collections import defaultdict
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
+
+# internal figures: order and inventory staff only (not the portal customer)
+INTERNAL = "sales_team.group_sale_salesman,stock.group_stock_user"
+PROPOSALS = INTERNAL + ",purchase.group_purchase_user"
+# maintained by the system only (allocation model, engine, raw SQL version bump)
+SYSTEM_FIELDS = frozenset(
+    {"wholtra_allocation_ids", "wholtra_alloc_version", "wholtra_proposal_line_ids"}
+)
 
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
 
     wholtra_allocation_ids = fields.One2many(
-        "wholtra.allocation", "sale_line_id", string="Allocations"
+        "wholtra.allocation", "sale_line_id", string="Allocations", groups=INTERNAL
     )
     wholtra_alloc_version = fields.Integer(
-        copy=False, readonly=True, help="Technical: bumped on each allocation change."
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="Technical: bumped on each allocation change.",
     )
     wholtra_presale = fields.Boolean(
         string="Pre-sale",
         copy=False,
-        help="Accept this line even though no stock or inbound supply covers it.",
+        groups=INTERNAL,
+        help="Accept this line even though no stock or inbound supply covers it. "
+        "Set by salespeople on quotations.",
     )
     wholtra_proposal_line_ids = fields.Many2many(
         "purchase.order.line",
@@ -28,6 +42,7 @@ class SaleOrderLine(models.Model):
         "purchase_line_id",
         string="Proposed Purchases",
         copy=False,
+        groups=PROPOSALS,
     )
     wholtra_is_open = fields.Boolean(
         "Open Backorder",
@@ -36,27 +51,43 @@ class SaleOrderLine(models.Model):
         help="Confirmed line with quantity still to deliver.",
     )
     wholtra_qty_on_hand = fields.Float(
-        "On Hand", compute="_compute_wholtra_availability", digits="Product Unit"
+        "On Hand",
+        compute="_compute_wholtra_availability",
+        digits="Product Unit",
+        groups=INTERNAL,
     )
     wholtra_qty_free = fields.Float(
-        "Free", compute="_compute_wholtra_availability", digits="Product Unit"
+        "Free",
+        compute="_compute_wholtra_availability",
+        digits="Product Unit",
+        groups=INTERNAL,
     )
     wholtra_qty_free_all = fields.Float(
         "Free (all warehouses)",
         compute="_compute_wholtra_availability",
         digits="Product Unit",
+        groups=INTERNAL,
     )
     wholtra_qty_incoming = fields.Float(
-        "Incoming", compute="_compute_wholtra_availability", digits="Product Unit"
+        "Incoming",
+        compute="_compute_wholtra_availability",
+        digits="Product Unit",
+        groups=INTERNAL,
     )
     wholtra_next_eta = fields.Datetime(
-        "Next ETA", compute="_compute_wholtra_availability"
+        "Next ETA", compute="_compute_wholtra_availability", groups=INTERNAL
     )
     wholtra_qty_reserved = fields.Float(
-        "Reserved", compute="_compute_wholtra_alloc_status", digits="Product Unit"
+        "Reserved",
+        compute="_compute_wholtra_alloc_status",
+        digits="Product Unit",
+        groups=INTERNAL,
     )
     wholtra_qty_allocated = fields.Float(
-        "Allocated", compute="_compute_wholtra_alloc_status", digits="Product Unit"
+        "Allocated",
+        compute="_compute_wholtra_alloc_status",
+        digits="Product Unit",
+        groups=INTERNAL,
     )
     wholtra_alloc_status = fields.Selection(
         [
@@ -68,9 +99,10 @@ class SaleOrderLine(models.Model):
         ],
         string="Allocation Status",
         compute="_compute_wholtra_alloc_status",
+        groups=INTERNAL,
     )
     wholtra_alloc_summary = fields.Char(
-        "Allocation", compute="_compute_wholtra_alloc_status"
+        "Allocation", compute="_compute_wholtra_alloc_status", groups=INTERNAL
     )
     wholtra_promised_date = fields.Datetime(
         "Promised Date",
@@ -107,10 +139,13 @@ class SaleOrderLine(models.Model):
         return qty
 
     def _wholtra_reserved_quantities(self):
-        """{line id: reserved qty (product unit)} on open outgoing moves, one query."""
+        """{line id: reserved qty (product unit)} on open outgoing moves, one query.
+        Read in sudo: the figures of lines the user can already read (the portal
+        customer's promised date depends on them)."""
         if not self.ids:
             return {}
-        groups = self.env["stock.move"]._read_group(
+        moves_sudo = self.env["stock.move"].sudo()
+        groups = moves_sudo._read_group(
             [
                 ("sale_line_id", "in", self.ids),
                 ("state", "in", ("assigned", "partially_available")),
@@ -122,12 +157,13 @@ class SaleOrderLine(models.Model):
         res = defaultdict(float)
         for line, uom, qty in groups:
             res[line.id] += uom._compute_quantity(qty, line.product_id.uom_id)
-        return res
+        return dict(res)
 
     def _wholtra_allocated_quantities(self, states=("soft", "firm")):
         if not self.ids:
             return {}
-        groups = self.env["wholtra.allocation"]._read_group(
+        allocs_sudo = self.env["wholtra.allocation"].sudo()
+        groups = allocs_sudo._read_group(
             [("sale_line_id", "in", self.ids), ("state", "in", states)],
             ["sale_line_id"],
             ["quantity:sum", "date_expected:max"],
@@ -249,13 +285,53 @@ class SaleOrderLine(models.Model):
     # ------------------------------------------------------------------
     # Demand changes
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self._wholtra_check_guarded_vals(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        if not self.env.su:
+            self._wholtra_check_guarded_vals(vals)
         res = super().write(vals)
         if "product_uom_qty" in vals and any(
             self.company_id.mapped("wholtra_allocation_enabled")
         ):
             self._wholtra_shrink_allocations()
         return res
+
+    def _wholtra_check_guarded_vals(self, vals):
+        """System-managed fields are refused; the pre-sale flag is a salesperson's
+        decision on a quotation."""
+        system = SYSTEM_FIELDS & set(vals)
+        if system:
+            raise UserError(
+                self.env._(
+                    "These order line fields are maintained by the allocation: %(fields)s.",
+                    fields=", ".join(sorted(system)),
+                )
+            )
+        if "wholtra_presale" not in vals:
+            return
+        flag = bool(vals["wholtra_presale"])
+        if (self and all(line.wholtra_presale == flag for line in self)) or (
+            not self and not flag
+        ):
+            return
+        self.env["wholtra.allocation"]._wholtra_check_group(
+            "sales_team.group_sale_salesman"
+        )
+        orders = self.order_id
+        if not self and isinstance(vals.get("order_id"), int):
+            orders = self.env["sale.order"].browse(vals["order_id"])
+        if any(o.state not in ("draft", "sent") for o in orders):
+            raise UserError(
+                self.env._(
+                    "The pre-sale flag is set on quotations, before confirmation."
+                )
+            )
 
     def _wholtra_shrink_allocations(self):
         """Keep allocations within what is still to deliver (quantity reduced,
@@ -326,7 +402,8 @@ class SaleOrderLine(models.Model):
     def _get_allocation_priority(self, partners):
         """{partner id: priority} (higher = served first). Reads the customer
         priority of wholtra_orders (tier + key account) when it is installed."""
-        commercial = partners.commercial_partner_id
+        # sudo: the priority is a sales decision the inventory staff may apply
+        commercial = partners.commercial_partner_id.sudo()
         if "wholtra_allocation_priority" not in commercial._fields:
             return dict.fromkeys(partners.ids, 0)
         prio = {p.id: p.wholtra_allocation_priority or 0 for p in commercial}
@@ -343,7 +420,26 @@ class SaleOrderLine(models.Model):
         )
 
     def action_wholtra_allocate(self):
-        self.ensure_one()
+        """Open the allocation wizard for one confirmed order line (inventory
+        users)."""
+        Alloc = self.env["wholtra.allocation"]
+        Alloc._wholtra_check_group("stock.group_stock_user")
+        Alloc._wholtra_check_records(self)
+        if len(self) != 1:
+            raise UserError(self.env._("Allocate one order line at a time."))
+        if not self.company_id.wholtra_allocation_enabled:
+            raise UserError(
+                self.env._(
+                    "Allocation to inbound supply is not enabled for %(company)s.",
+                    company=self.company_id.name,
+                )
+            )
+        if self.state != "sale" or self.display_type or not self.product_id.is_storable:
+            raise UserError(
+                self.env._(
+                    "Only confirmed order lines of storable products are allocated."
+                )
+            )
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Allocate to inbound supply"),
@@ -354,6 +450,12 @@ class SaleOrderLine(models.Model):
         }
 
     def action_wholtra_view_allocations(self):
+        """The allocations of these order lines (sales and inventory users)."""
+        Alloc = self.env["wholtra.allocation"]
+        Alloc._wholtra_check_group(
+            "sales_team.group_sale_salesman", "stock.group_stock_user"
+        )
+        Alloc._wholtra_check_records(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wholtra_inventory_alloc.wholtra_allocation_action"
         )

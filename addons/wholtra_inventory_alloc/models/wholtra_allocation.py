@@ -1,13 +1,38 @@
 import logging
+import math
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
 ACTIVE_STATES = ("soft", "firm")
+STOCK_USER = "stock.group_stock_user"
+STOCK_MANAGER = "stock.group_stock_manager"
+SALESMAN = "sales_team.group_sale_salesman"
+# Set only by the system (engine, receipts, PO/SO changes, the action buttons) in
+# sudo: refused in create/write for everyone else.
+SYSTEM_FIELDS = frozenset(
+    {
+        "priority",
+        "order_id",
+        "partner_id",
+        "user_id",
+        "purchase_id",
+        "vendor_id",
+        "product_uom_id",
+        "date_expected",
+        "date_promised",
+        "late",
+    }
+)
+# Fixed at creation: a different line, product or company is a new allocation
+# (release this one, allocate again).
+IMMUTABLE_FIELDS = frozenset(
+    {"sale_line_id", "purchase_line_id", "product_id", "company_id"}
+)
 
 
 class WholtraAllocation(models.Model):
@@ -118,19 +143,131 @@ class WholtraAllocation(models.Model):
         go and re-establish the invariants themselves; only honoured in sudo."""
         return self.env.su and self.env.context.get("wholtra_alloc_trusted")
 
+    # ------------------------------------------------------------------
+    # Access helpers (also used by the buttons of the other models)
+    # ------------------------------------------------------------------
+    @api.model
+    def _wholtra_check_group(self, *groups):
+        """AccessError unless the user belongs to one of `groups` (or sudo)."""
+        if self.env.su or any(self.env.user.has_group(g) for g in groups):
+            return
+        names = (
+            self.env["res.groups"].browse([self.env.ref(g).id for g in groups]).sudo()
+        )
+        raise AccessError(
+            self.env._(
+                "This is reserved to: %(groups)s.",
+                groups=", ".join(names.mapped("full_name")),
+            )
+        )
+
+    @api.model
+    def _wholtra_check_records(self, records, operation="read"):
+        """Refuse an empty selection, records that no longer exist and records
+        the user may not access (other company)."""
+        if not records:
+            raise UserError(self.env._("Select at least one record first."))
+        if len(records.exists()) != len(records):
+            raise MissingError(self.env._("The record was deleted or does not exist."))
+        records.check_access(operation)
+
     def _check_firm_access(self, vals_list=()):
         """Only inventory managers may create, change or delete firm allocations."""
-        if self.env.su or self.env.user.has_group("stock.group_stock_manager"):
+        if self.env.su or self.env.user.has_group(STOCK_MANAGER):
             return
         if any(v.get("state") == "firm" for v in vals_list) or any(
             a.state == "firm" for a in self
         ):
-            raise UserError(
+            raise AccessError(
                 self.env._(
                     "Firm allocations are protected: only an inventory manager can "
                     "create, change or release them."
                 )
             )
+
+    @api.model
+    def _check_quantity_value(self, qty):
+        """A real, finite, positive number (refuses None, strings, NaN, inf)."""
+        if (
+            isinstance(qty, bool)
+            or not isinstance(qty, int | float)
+            or not math.isfinite(qty)
+            or qty <= 0
+        ):
+            raise ValidationError(
+                self.env._("An allocated quantity must be a positive number.")
+            )
+
+    @api.model
+    def _check_create_vals(self, vals_list):
+        """What a user (not the system) may give when creating allocations."""
+        for vals in vals_list:
+            if not isinstance(vals, dict):
+                raise ValidationError(self.env._("Invalid allocation values."))
+            system = SYSTEM_FIELDS & set(vals)
+            if system:
+                raise UserError(
+                    self.env._(
+                        "These allocation fields are set by the system: %(fields)s.",
+                        fields=", ".join(sorted(system)),
+                    )
+                )
+            if vals.get("state", "soft") not in ACTIVE_STATES:
+                raise UserError(
+                    self.env._(
+                        "A new allocation is soft or firm: it is marked received by "
+                        "the receipt of the goods and cancelled by releasing it."
+                    )
+                )
+            for fname in ("sale_line_id", "purchase_line_id"):
+                value = vals.get(fname)
+                if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                    raise ValidationError(
+                        self.env._(
+                            "An allocation needs an order line and a purchase line."
+                        )
+                    )
+            for fname in ("product_id", "company_id"):
+                value = vals.get(fname)
+                if value is not None and (
+                    isinstance(value, bool) or not isinstance(value, int)
+                ):
+                    raise ValidationError(self.env._("Invalid allocation values."))
+            self._check_quantity_value(vals.get("quantity"))
+
+    def _check_write_vals(self, vals):
+        """What a user (not the system) may change on existing allocations: the
+        quantity of an open one. The state moves through the buttons, the links
+        never change (release it and allocate again)."""
+        system = (SYSTEM_FIELDS | {"state"}) & set(vals)
+        if system:
+            raise UserError(
+                self.env._(
+                    "These allocation fields are set by the system: %(fields)s. Use "
+                    "the Make firm, Make soft and Release buttons to change the "
+                    "state of an allocation.",
+                    fields=", ".join(sorted(system)),
+                )
+            )
+        for fname in IMMUTABLE_FIELDS & set(vals):
+            if any(alloc[fname].id != vals[fname] for alloc in self):
+                raise UserError(
+                    self.env._(
+                        "The order line, purchase line, product and company of an "
+                        "allocation cannot change: release it and allocate again."
+                    )
+                )
+        if "quantity" in vals:
+            self._check_quantity_value(vals["quantity"])
+            closed = self.filtered(lambda a: a.state not in ACTIVE_STATES)
+            if closed:
+                raise UserError(
+                    self.env._(
+                        "Received or cancelled allocations keep their quantity: "
+                        "%(allocs)s.",
+                        allocs=", ".join(closed.mapped("display_name")),
+                    )
+                )
 
     @api.model
     def _lock_lines(self, sale_lines, purchase_lines):
@@ -187,10 +324,7 @@ class WholtraAllocation(models.Model):
             pl = purchase_lines.browse(pl_id).with_prefetch(
                 purchase_lines._prefetch_ids
             )
-            if qty is None or qty <= 0:
-                raise ValidationError(
-                    self.env._("An allocated quantity must be positive.")
-                )
+            self._check_quantity_value(qty)
             if state not in ACTIVE_STATES:
                 continue
             if sl.product_id != pl.product_id or (
@@ -204,6 +338,14 @@ class WholtraAllocation(models.Model):
                         p1=sl.product_id.display_name,
                         po=pl.order_id.name,
                         p2=pl.product_id.display_name,
+                    )
+                )
+            if not sl.product_id.is_storable:
+                raise ValidationError(
+                    self.env._(
+                        "Only storable products are allocated to inbound supply "
+                        "(%(so)s).",
+                        so=sl.order_id.name,
                     )
                 )
             product_uom = sl.product_id.uom_id
@@ -303,7 +445,11 @@ class WholtraAllocation(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            self.check_access("create")
+            self._check_create_vals(vals_list)
         self._check_firm_access(vals_list)
+        vals_list = [dict(vals) for vals in vals_list]
         if any(
             not v.get("sale_line_id") or not v.get("purchase_line_id")
             for v in vals_list
@@ -314,13 +460,29 @@ class WholtraAllocation(models.Model):
         sale_lines = self.env["sale.order.line"].browse(
             [v["sale_line_id"] for v in vals_list]
         )
-        for vals in vals_list:
-            if not vals.get("product_id") or not vals.get("company_id"):
-                sl = sale_lines.browse(vals["sale_line_id"]).with_prefetch(
-                    sale_lines._prefetch_ids
+        if not self.env.su:
+            purchase_lines = self.env["purchase.order.line"].browse(
+                [v["purchase_line_id"] for v in vals_list]
+            )
+            if len(sale_lines.exists()) != len(set(sale_lines.ids)) or len(
+                purchase_lines.exists()
+            ) != len(set(purchase_lines.ids)):
+                raise MissingError(
+                    self.env._("The order line or purchase line does not exist.")
                 )
+        if any("priority" not in v for v in vals_list):
+            priorities = self.env["sale.order.line"]._get_allocation_priority(
+                sale_lines.order_id.partner_id
+            )
+        for vals in vals_list:
+            sl = sale_lines.browse(vals["sale_line_id"]).with_prefetch(
+                sale_lines._prefetch_ids
+            )
+            if not vals.get("product_id") or not vals.get("company_id"):
                 vals.setdefault("product_id", sl.product_id.id)
                 vals.setdefault("company_id", sl.company_id.id)
+            if "priority" not in vals:
+                vals["priority"] = priorities.get(sl.order_id.partner_id.id, 0)
         rows = [
             (
                 v["sale_line_id"],
@@ -339,6 +501,8 @@ class WholtraAllocation(models.Model):
         return allocations
 
     def write(self, vals):
+        if not self.env.su:
+            self._check_write_vals(vals)
         self._check_firm_access([vals])
         keys = {"quantity", "state", "sale_line_id", "purchase_line_id", "product_id"}
         if keys & set(vals) and not self._wholtra_trusted():
@@ -361,6 +525,13 @@ class WholtraAllocation(models.Model):
 
     def unlink(self):
         self._check_firm_access()
+        if not self.env.su and any(a.state == "done" for a in self):
+            raise UserError(
+                self.env._(
+                    "Received allocations record what a receipt served; they "
+                    "cannot be deleted."
+                )
+            )
         old_lines = (self.sale_line_id, self.purchase_line_id)
         res = super().unlink()
         self.browse()._touch_lines(*old_lines)
@@ -395,11 +566,37 @@ class WholtraAllocation(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    def _check_state_action(self, group, states):
+        self._wholtra_check_group(group)
+        self._wholtra_check_records(self, "write")
+        wrong = self.filtered(lambda a: a.state not in states)
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Not possible in the current state of %(allocs)s.",
+                    allocs=", ".join(wrong.mapped("display_name")),
+                )
+            )
+        self._check_firm_access()
+
     def action_make_firm(self):
-        self.filtered(lambda a: a.state == "soft").write({"state": "firm"})
+        """Protect soft allocations from re-planning (inventory managers)."""
+        self._check_state_action(STOCK_MANAGER, ("soft",))
+        allocs_sudo = self.sudo()
+        allocs_sudo.write({"state": "firm"})
+        return True
 
     def action_make_soft(self):
-        self.filtered(lambda a: a.state == "firm").write({"state": "soft"})
+        """Let the engine re-plan firm allocations again (inventory managers)."""
+        self._check_state_action(STOCK_MANAGER, ("firm",))
+        allocs_sudo = self.sudo()
+        allocs_sudo.write({"state": "soft"})
+        return True
 
     def action_release(self):
-        self.filtered(lambda a: a.state in ACTIVE_STATES).write({"state": "cancelled"})
+        """Give the quantity back to the purchase line (inventory users; firm
+        allocations: inventory managers)."""
+        self._check_state_action(STOCK_USER, ACTIVE_STATES)
+        allocs_sudo = self.sudo()
+        allocs_sudo.write({"state": "cancelled"})
+        return True

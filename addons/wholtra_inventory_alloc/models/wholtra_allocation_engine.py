@@ -3,6 +3,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from odoo import Command, api, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 _logger = logging.getLogger(__name__)
@@ -35,10 +36,23 @@ class WholtraAllocationEngine(models.AbstractModel):
         self._run(companies, commit=True)
 
     @api.model
-    def action_run(self, products=None):
-        """Button: plan for the current companies (optionally some products)."""
-        self.env["wholtra.allocation"].check_access("create")
+    def action_run(self):
+        """Plan the open demand of the current companies on their inbound supply
+        (inventory users). Returns a notification with what changed."""
+        self.env["wholtra.allocation"]._wholtra_check_group("stock.group_stock_user")
         companies = self.env.companies.filtered("wholtra_allocation_enabled")
+        if not companies:
+            raise UserError(
+                self.env._(
+                    "Allocation to inbound supply is not enabled for your companies "
+                    "(Inventory settings)."
+                )
+            )
+        return self._action_run(companies)
+
+    @api.model
+    def _action_run(self, companies, products=None):
+        self.env["wholtra.allocation"].check_access("create")
         stats = self._run(companies, products=products)
         return {
             "type": "ir.actions.client",
@@ -336,8 +350,19 @@ class WholtraAllocationEngine(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def action_propose_purchases(self):
+        """Draft RFQs for the demand nothing covers yet (purchase users)."""
+        self.env["wholtra.allocation"]._wholtra_check_group(
+            "purchase.group_purchase_user"
+        )
         self.env["purchase.order"].check_access("create")
         companies = self.env.companies.filtered("wholtra_allocation_enabled")
+        if not companies:
+            raise UserError(
+                self.env._(
+                    "Allocation to inbound supply is not enabled for your companies "
+                    "(Inventory settings)."
+                )
+            )
         orders = self.env["purchase.order"]
         for company in companies:
             orders |= self._propose_purchases(company)

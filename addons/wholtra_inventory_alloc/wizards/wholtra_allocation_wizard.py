@@ -36,10 +36,13 @@ class WholtraAllocationWizard(models.TransientModel):
             )
 
     @api.model
-    def default_get(self, fields_list):
-        res = super().default_get(fields_list)
-        sol = self.env["sale.order.line"].browse(res.get("sale_line_id"))
-        if sol and "line_ids" in fields_list:
+    def default_get(self, fields):
+        res = super().default_get(fields)
+        sol_id = res.get("sale_line_id")
+        if sol_id and (isinstance(sol_id, bool) or not isinstance(sol_id, int)):
+            raise UserError(self.env._("Open the wizard from an order line."))
+        sol = self.env["sale.order.line"].browse(sol_id).exists()
+        if sol and "line_ids" in fields:
             res["line_ids"] = [
                 Command.create({"purchase_line_id": pl.id, "quantity": 0.0})
                 for pl in self._get_open_supply(sol)
@@ -62,20 +65,26 @@ class WholtraAllocationWizard(models.TransientModel):
         return lines.filtered(lambda pl: pl.wholtra_qty_free > 0)
 
     def action_allocate(self):
-        self.ensure_one()
+        """Create the allocations entered on the wizard (inventory users; firm:
+        inventory managers). Quantities are checked against what the purchase
+        lines still have to receive and the order line still has to deliver."""
+        Alloc = self.env["wholtra.allocation"]
+        Alloc._wholtra_check_group("stock.group_stock_user")
+        Alloc._wholtra_check_records(self)
+        if len(self) != 1:
+            raise UserError(self.env._("Confirm one allocation wizard at a time."))
+        if self.firm:
+            Alloc._wholtra_check_group("stock.group_stock_manager")
         todo = self.line_ids.filtered(lambda wl: wl.quantity)
         if not todo:
             raise UserError(self.env._("Enter a quantity on at least one line."))
-        self.env["wholtra.allocation"].create(
+        Alloc.create(
             [
                 {
                     "sale_line_id": self.sale_line_id.id,
                     "purchase_line_id": wl.purchase_line_id.id,
                     "quantity": wl.quantity,
                     "state": "firm" if self.firm else "soft",
-                    "priority": self.env["sale.order.line"]
-                    ._get_allocation_priority(self.sale_line_id.order_id.partner_id)
-                    .get(self.sale_line_id.order_id.partner_id.id, 0),
                 }
                 for wl in todo
             ]
