@@ -36,7 +36,21 @@ class AccountBankStatementLine(models.Model):
             and self.currency_id.compare_amounts(self.amount, 0) > 0
         )
 
+    def _wholtra_checked_records(self):
+        """``self`` when the user may change it (API entry points): AccessError /
+        UserError; unknown ids end in MissingError when read, never a traceback."""
+        self.env["account.payment"]._wholtra_check_billing()
+        if not self:
+            raise UserError(self.env._("Choose the bank transactions to match."))
+        self.check_access("write")
+        return self
+
     def action_wholtra_propose_matching(self):
+        """Propose open invoices for incoming customer transfers (exact amount, then
+        oldest due first). Invoicing users."""
+        return self._wholtra_checked_records()._wholtra_propose_matching()
+
+    def _wholtra_propose_matching(self):
         """Propose open invoices for incoming customer transfers (exact amount, then
         oldest due first), in one batch without allocating a balance twice."""
         lines = self.filtered(lambda line: line._wholtra_is_matchable())
@@ -49,7 +63,11 @@ class AccountBankStatementLine(models.Model):
         return True
 
     def action_wholtra_clear_matching(self):
-        self.filtered(lambda line: not line.is_reconciled).write(
+        """Clear the proposed invoices of unreconciled transactions. Invoicing
+        users."""
+        self._wholtra_checked_records().filtered(
+            lambda line: not line.is_reconciled
+        ).write(
             {
                 "wholtra_match_invoice_ids": [Command.clear()],
                 "wholtra_match_rule": False,
@@ -60,18 +78,19 @@ class AccountBankStatementLine(models.Model):
     def action_wholtra_reconcile_matching(self):
         """Reconcile each transaction with its proposed invoices: the suspense line
         becomes the customer's receivable, settled oldest due first; what is left is
-        customer credit."""
-        lines = self.filtered(
+        customer credit. Invoicing users."""
+        checked = self._wholtra_checked_records()
+        lines = checked.filtered(
             lambda line: line.wholtra_match_invoice_ids and not line.is_reconciled
         )
-        if not lines and len(self) == 1:
+        if not lines and len(checked) == 1:
             raise UserError(
                 self.env._("Propose invoices before reconciling this transaction.")
             )
         for line in lines:
             line._wholtra_reconcile_invoices(line.wholtra_match_invoice_ids)
         if lines:
-            self.env["wholtra.collection.status"].sudo()._wholtra_refresh_partners(
+            self.env["wholtra.collection.status"]._wholtra_refresh_partners(
                 lines.partner_id
             )
         return True
@@ -117,5 +136,5 @@ class AccountBankStatementLine(models.Model):
     def create(self, vals_list):
         lines = super().create(vals_list)
         if not self.env.context.get("wholtra_no_matching"):
-            lines.action_wholtra_propose_matching()
+            lines._wholtra_propose_matching()
         return lines

@@ -2,8 +2,10 @@ from collections import defaultdict
 from datetime import date
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
+
+BILLING = "account.group_account_invoice"
 
 
 class AccountPayment(models.Model):
@@ -113,7 +115,28 @@ class AccountPayment(models.Model):
             chosen |= inv
         return chosen, "oldest" if chosen else False
 
+    @api.model
+    def _wholtra_check_billing(self):
+        if not self.env.su and not self.env.user.has_group(BILLING):
+            raise AccessError(
+                self.env._("Only invoicing users can match payments to invoices.")
+            )
+
+    def _wholtra_checked_records(self):
+        """``self`` when the user may change it (API entry points): AccessError /
+        UserError; unknown ids end in MissingError when read, never a traceback."""
+        self._wholtra_check_billing()
+        if not self:
+            raise UserError(self.env._("Choose the payments to match."))
+        self.check_access("write")
+        return self
+
     def action_wholtra_propose_matching(self):
+        """Propose the invoices each payment settles: exact amount first, then oldest
+        due first. Invoicing users; draft incoming customer payments only."""
+        return self._wholtra_checked_records()._wholtra_propose_matching()
+
+    def _wholtra_propose_matching(self):
         """Propose the invoices each payment settles (batch-safe: one search for all
         the customers, allocations shared across the batch)."""
         payments = self.filtered(lambda p: p._wholtra_is_matchable())
@@ -186,7 +209,8 @@ class AccountPayment(models.Model):
             )
 
     def action_wholtra_clear_matching(self):
-        self.filtered(lambda p: p.state == "draft").write(
+        """Clear the proposed invoices of draft payments. Invoicing users."""
+        self._wholtra_checked_records().filtered(lambda p: p.state == "draft").write(
             {
                 "wholtra_match_invoice_ids": [fields.Command.clear()],
                 "wholtra_match_rule": False,
@@ -207,7 +231,7 @@ class AccountPayment(models.Model):
             lambda p: p._wholtra_is_matchable() and not p.wholtra_match_invoice_ids
         )
         if to_match and not self.env.context.get("wholtra_no_matching"):
-            to_match.action_wholtra_propose_matching()
+            to_match._wholtra_propose_matching()
         return payments
 
     def action_post(self):
@@ -220,7 +244,7 @@ class AccountPayment(models.Model):
             )
             pay._wholtra_reconcile_in_order(invoices)
         if matched := self.filtered("wholtra_match_invoice_ids"):
-            self.env["wholtra.collection.status"].sudo()._wholtra_refresh_partners(
+            self.env["wholtra.collection.status"]._wholtra_refresh_partners(
                 matched.partner_id
             )
         return res

@@ -17,6 +17,6 @@ class PaymentTransaction(models.Model):
         super()._post_process()
         paid = self.filtered(lambda tx: tx.state == "done" and tx.invoice_ids)
         if paid:
-            self.env["wholtra.collection.status"].sudo()._wholtra_refresh_partners(
+            self.env["wholtra.collection.status"]._wholtra_refresh_partners(
                 paid.invoice_ids.commercial_partner_id
             )

@@ -13,6 +13,13 @@ class ResCompany(models.Model):
         string="Statement link validity (days)",
         help="New statement links expire after this many days. 0 = no expiry.",
     )
+    wholtra_statement_overpay_tolerance = fields.Monetary(
+        string="Statement overpayment tolerance",
+        currency_field="currency_id",
+        help="How much a customer may pay above the balance of the invoices selected "
+        "on the statement (it stays as credit on the account). 0 = never more than "
+        "the balance.",
+    )
     wholtra_payment_matching_enabled = fields.Boolean(
         string="Payment matching",
         help="Propose how customer payments without invoice reference settle the "
@@ -40,4 +47,9 @@ class ResCompany(models.Model):
         default=True,
         help="When a customer on a collection hold has no overdue invoice left, the "
         "hold set by the collection sequence is lifted automatically.",
+    )
+
+    _wholtra_overpay_tolerance_positive = models.Constraint(
+        "CHECK(wholtra_statement_overpay_tolerance >= 0)",
+        "The statement overpayment tolerance cannot be negative.",
     )

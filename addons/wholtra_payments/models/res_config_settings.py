@@ -12,6 +12,10 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.wholtra_statement_link_validity_days",
         readonly=False,
     )
+    wholtra_statement_overpay_tolerance = fields.Monetary(
+        related="company_id.wholtra_statement_overpay_tolerance",
+        readonly=False,
+    )
     wholtra_payment_matching_enabled = fields.Boolean(
         related="company_id.wholtra_payment_matching_enabled",
         readonly=False,

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 
@@ -6,16 +7,20 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     wholtra_statement_link_ids = fields.One2many(
-        "wholtra.statement.link", "partner_id", string="Statement links"
+        "wholtra.statement.link",
+        "partner_id",
+        string="Statement links",
+        groups="account.group_account_invoice",
     )
 
     wholtra_cod = fields.Boolean(
         string="Cash on delivery",
+        groups="base.group_user",
         help="Deliveries to this customer are paid to the driver (when cash on "
         "delivery is enabled in the settings).",
     )
     wholtra_statement_links_enabled = fields.Boolean(
-        compute="_compute_wholtra_statement_links_enabled"
+        compute="_compute_wholtra_statement_links_enabled", groups="base.group_user"
     )
 
     @api.depends_context("company")
@@ -37,11 +42,15 @@ class ResPartner(models.Model):
         return [*super()._commercial_fields(), "wholtra_cod"]
 
     def action_wholtra_statement_link(self):
-        """Open the customer's statement link (created when missing)."""
-        self.ensure_one()
-        link = self.env["wholtra.statement.link"]._wholtra_get_or_create_for_partner(
-            self
-        )
+        """Open the customer's statement link (created when missing). Invoicing users
+        only."""
+        Link = self.env["wholtra.statement.link"]
+        Link._wholtra_check_billing()
+        partner = self.exists()
+        if len(partner) != 1:
+            raise UserError(self.env._("Choose one customer."))
+        partner.check_access("read")
+        link = Link._wholtra_get_or_create_for_partner(partner)
         return {
             "type": "ir.actions.act_window",
             "res_model": "wholtra.statement.link",

@@ -10,6 +10,7 @@ class SaleOrder(models.Model):
         store=True,
         readonly=False,
         precompute=True,
+        groups="base.group_user",
         help="The driver collects the payment at delivery. Defaults from the customer.",
     )
 

@@ -1,7 +1,21 @@
+import math
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..tools import AMOUNT_CEILING
 
 COD_METHODS = [("cash", "Cash"), ("cheque", "Cheque"), ("card", "Card terminal")]
+# Recorded by the COD collection wizard (through _wholtra_cod_record) and the payment
+# it posts: never typed on the delivery.
+COD_FIELDS = (
+    "wholtra_cod_amount",
+    "wholtra_cod_method",
+    "wholtra_cod_reference",
+    "wholtra_cod_driver_id",
+    "wholtra_cod_date",
+    "wholtra_cod_payment_id",
+)
 
 
 class StockPicking(models.Model):
@@ -39,6 +53,29 @@ class StockPicking(models.Model):
     wholtra_cod_payment_id = fields.Many2one(
         "account.payment", string="COD payment", copy=False, readonly=True
     )
+
+    # ------------------------------------------------------------------
+    # Guard: what the driver collected is recorded by the collection method only
+    # ------------------------------------------------------------------
+    @api.model
+    def _wholtra_check_cod_fields(self, vals):
+        if not self.env.su and set(COD_FIELDS) & vals.keys():
+            raise AccessError(
+                self.env._(
+                    "The cash-on-delivery collection is recorded with the Collect "
+                    "payment step of the delivery, not by editing the delivery."
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._wholtra_check_cod_fields(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._wholtra_check_cod_fields(vals)
+        return super().write(vals)
 
     @api.depends("sale_id.wholtra_cod", "picking_type_code", "company_id")
     def _compute_wholtra_cod_required(self):
@@ -118,6 +155,11 @@ class StockPicking(models.Model):
                     names=", ".join(missing.mapped("name")),
                 )
             )
+        # Checked before anything is moved or posted.
+        for picking in self.filtered(
+            lambda p: p.wholtra_cod_method and not p.wholtra_cod_payment_id
+        ):
+            picking._wholtra_cod_check_amount(picking.wholtra_cod_amount)
         res = super()._action_done()
         cod = self.filtered(
             lambda p: p.state == "done"
@@ -129,10 +171,101 @@ class StockPicking(models.Model):
         return res
 
     def _wholtra_dispatch_invoices_created(self, invoices):
+        """Settle the new dispatch invoices with what the driver collected. Called by
+        wholtra_invoicing in the user's environment (a stock user) or in sudo: the
+        payment and the invoices are read in sudo here, nothing else."""
         res = super()._wholtra_dispatch_invoices_created(invoices)
-        for picking in self.filtered("wholtra_cod_payment_id"):
-            picking._wholtra_cod_reconcile(invoices & picking.wholtra_invoice_ids)
+        pickings_sudo = self.sudo().filtered("wholtra_cod_payment_id")
+        for picking_sudo in pickings_sudo:
+            picking_sudo._wholtra_cod_reconcile(
+                invoices.sudo() & picking_sudo.wholtra_invoice_ids
+            )
         return res
+
+    # ------------------------------------------------------------------
+    # Collection
+    # ------------------------------------------------------------------
+    def _wholtra_cod_max_amount(self):
+        """The most a driver may record: what this delivery ships plus what the
+        customer owes on its open invoices (a customer may settle old invoices with
+        the driver), never more than a sane ceiling."""
+        self.ensure_one()
+        commercial = self.partner_id.commercial_partner_id
+        # Stock users do not read invoices: one aggregate in sudo.
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("company_id", "=", self.company_id.id),
+                    ("commercial_partner_id", "=", commercial.id),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ],
+                [],
+                ["amount_residual_signed:sum"],
+            )
+        )
+        owed = groups[0][0] or 0.0
+        return min(max(self.wholtra_cod_expected, 0.0) + max(owed, 0.0), AMOUNT_CEILING)
+
+    def _wholtra_cod_check_amount(self, amount):
+        """Refuse an amount collected that is not a finite positive number within
+        what the customer can owe for this delivery."""
+        self.ensure_one()
+        currency = self.wholtra_cod_currency_id or self.company_id.currency_id
+        if (
+            not isinstance(amount, int | float)
+            or isinstance(amount, bool)
+            or not math.isfinite(amount)
+            or currency.compare_amounts(amount, 0) <= 0
+        ):
+            raise ValidationError(
+                self.env._(
+                    "Cash on delivery %(picking)s: the amount collected must be a "
+                    "positive number.",
+                    picking=self.name,
+                )
+            )
+        maximum = self._wholtra_cod_max_amount()
+        if currency.compare_amounts(amount, maximum) > 0:
+            raise ValidationError(
+                self.env._(
+                    "Cash on delivery %(picking)s: %(amount)s is more than the "
+                    "customer can owe (%(maximum)s for this delivery and its open "
+                    "invoices). Check the amount.",
+                    picking=self.name,
+                    amount=currency.round(amount),
+                    maximum=currency.round(maximum),
+                )
+            )
+
+    def _wholtra_cod_record(self, amount, method, reference, driver):
+        """Record what the driver collected (the COD collection wizard's write, the
+        only path to the collection fields)."""
+        self.ensure_one()
+        if not self.wholtra_cod_required:
+            raise UserError(
+                self.env._(
+                    "%(picking)s is not a cash-on-delivery delivery.", picking=self.name
+                )
+            )
+        if self.state in ("done", "cancel"):
+            raise UserError(self.env._("This delivery is already closed."))
+        if method not in dict(COD_METHODS):
+            raise ValidationError(self.env._("Choose how the amount was collected."))
+        self._wholtra_cod_check_amount(amount)
+        picking_sudo = self.sudo()
+        picking_sudo.write(
+            {
+                "wholtra_cod_amount": amount,
+                "wholtra_cod_method": method,
+                "wholtra_cod_reference": reference or False,
+                "wholtra_cod_driver_id": driver.id,
+                "wholtra_cod_date": fields.Date.context_today(self),
+            }
+        )
 
     # ------------------------------------------------------------------
     # Payment
@@ -185,6 +318,7 @@ class StockPicking(models.Model):
         self.ensure_one()
         if not self.wholtra_cod_amount:
             return self.env["account.payment"]
+        self._wholtra_cod_check_amount(self.wholtra_cod_amount)
         # Drivers are warehouse users: the payment is an accounting record.
         payment_sudo = (
             self.env["account.payment"]
@@ -193,20 +327,19 @@ class StockPicking(models.Model):
             .create(self._wholtra_prepare_cod_payment_values())
         )
         payment_sudo.action_post()
-        self.sudo().wholtra_cod_payment_id = payment_sudo
-        self._wholtra_cod_reconcile(self.sudo().wholtra_invoice_ids)
-        self.env["wholtra.collection.status"].sudo()._wholtra_refresh_partners(
-            self.partner_id
-        )
+        picking_sudo = self.sudo()
+        picking_sudo.wholtra_cod_payment_id = payment_sudo
+        self._wholtra_cod_reconcile(picking_sudo.wholtra_invoice_ids)
+        self.env["wholtra.collection.status"]._wholtra_refresh_partners(self.partner_id)
         return payment_sudo
 
     def _wholtra_cod_reconcile(self, invoices):
         self.ensure_one()
         payment_sudo = self.sudo().wholtra_cod_payment_id
-        invoices = invoices.sudo().filtered(
+        invoices_sudo = invoices.sudo().filtered(
             lambda inv: inv.state == "posted"
             and inv.move_type == "out_invoice"
             and inv.payment_state in ("not_paid", "partial")
         )
-        if payment_sudo and invoices:
-            payment_sudo._wholtra_reconcile_in_order(invoices)
+        if payment_sudo and invoices_sudo:
+            payment_sudo._wholtra_reconcile_in_order(invoices_sudo)

@@ -1,10 +1,16 @@
 import logging
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
+
+# Customers evaluated per committed batch by the scheduled action.
+CRON_BATCH_SIZE = 50
 
 
 class WholtraCollectionStatus(models.Model):
@@ -49,6 +55,31 @@ class WholtraCollectionStatus(models.Model):
     _partner_company_uniq = models.UniqueIndex(
         "(partner_id, company_id)", "One collection status per customer and company."
     )
+
+    # ------------------------------------------------------------------
+    # Guard: the rows are the collection sequence's own record. Only its methods
+    # (scheduled action, refresh after a payment: both in sudo) create or change
+    # them, so "hold set by collections" can be trusted when a payment lifts it.
+    # ------------------------------------------------------------------
+    @api.model
+    def _wholtra_check_system_write(self):
+        if not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Collection statuses are kept by the collection sequence: they "
+                    "cannot be created or changed by hand. Put a customer on hold "
+                    "from the customer form (credit managers)."
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._wholtra_check_system_write()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._wholtra_check_system_write()
+        return super().write(vals)
 
     # ------------------------------------------------------------------
     # Evaluation
@@ -305,24 +336,96 @@ class WholtraCollectionStatus(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_wholtra_collection(self):
+        """Scheduled action. Customers are claimed in batches (``FOR UPDATE SKIP
+        LOCKED``) and each batch is committed: two workers running it at once share
+        the customers and send one reminder each; a rerun only moves what changed."""
+        self._wholtra_check_system_write()
         companies = self.env["res.company"].search(
             [("wholtra_collection_enabled", "=", True)]
         )
-        for done, company in enumerate(companies, start=1):
-            self._wholtra_collection_run(company)
-            self.env["ir.cron"]._commit_progress(1, remaining=len(companies) - done)
+        for company in companies:
+            self.with_company(company)._wholtra_cron_company(company)
+
+    def _wholtra_cron_company(self, company):
+        today = fields.Date.context_today(self)
+        overdue = self._wholtra_overdue_by_partner(company, today)
+        self._wholtra_ensure_statuses(company, list(overdue))
+        partner_ids = [partner.id for partner in overdue]
+        last_id = 0
+        while True:
+            # First statement of a fresh transaction: the snapshot includes what other
+            # workers committed, and rows they hold are skipped.
+            claimed = self.browse(
+                row[0]
+                for row in self.env.execute_query(
+                    SQL(
+                        "SELECT id FROM wholtra_collection_status "
+                        "WHERE company_id = %s AND id > %s "
+                        "AND (partner_id = ANY(%s) OR level_id IS NOT NULL OR hold_set) "
+                        "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                        company.id,
+                        last_id,
+                        partner_ids or [0],
+                        CRON_BATCH_SIZE,
+                    )
+                )
+            )
+            if not claimed:
+                break
+            last_id = max(claimed.ids)
+            self._wholtra_collection_run(
+                company, today=today, partners=claimed.partner_id
+            )
+            self.env["ir.cron"]._commit_progress(len(claimed))
+            self.env.invalidate_all()
+
+    @api.model
+    def _wholtra_ensure_statuses(self, company, partners):
+        """Create the missing status rows of ``partners`` and commit them, tolerating a
+        concurrent worker creating the same rows (it then owns them)."""
+        self._wholtra_check_system_write()
+        try:
+            with self.env.cr.savepoint():
+                self.env.execute_query(
+                    SQL(
+                        "INSERT INTO wholtra_collection_status "
+                        "(partner_id, company_id, create_uid, write_uid, create_date, "
+                        "write_date) "
+                        "SELECT p, %s, %s, %s, now() AT TIME ZONE 'UTC', "
+                        "now() AT TIME ZONE 'UTC' FROM unnest(%s) AS p "
+                        "ON CONFLICT (partner_id, company_id) DO NOTHING",
+                        company.id,
+                        self.env.uid,
+                        self.env.uid,
+                        [partner.id for partner in partners] or [0],
+                    )
+                )
+        except (pg_errors.SerializationFailure, pg_errors.UniqueViolation):
+            _logger.info("Collection statuses created by a concurrent worker")
+        self.env["ir.cron"]._commit_progress(0)
+        self.env.invalidate_all()
 
     @api.model
     def _wholtra_refresh_partners(self, partners):
         """Re-evaluate some customers now (after a payment): clears their level and
-        lifts the collection hold when nothing is overdue any more."""
+        lifts the collection hold when nothing is overdue any more. Never escalates.
+
+        Called by the payment flows in the user's environment: the collection
+        sequence's own rows and the hold it set are changed in sudo here."""
+        status_sudo = self.sudo()
         partners = partners.commercial_partner_id
-        statuses = self.search([("partner_id", "in", partners.ids)])
-        for company in statuses.company_id.filtered("wholtra_collection_enabled"):
-            self._wholtra_collection_run(company, partners=partners, escalate=False)
+        statuses_sudo = status_sudo.search([("partner_id", "in", partners.ids)])
+        for company in statuses_sudo.company_id.filtered("wholtra_collection_enabled"):
+            status_sudo._wholtra_collection_run(
+                company, partners=partners.sudo(), escalate=False
+            )
 
     def action_wholtra_open_invoices(self):
-        self.ensure_one()
+        """Open the overdue invoices of this customer."""
+        status = self.exists()
+        if len(status) != 1:
+            raise UserError(self.env._("Choose one customer's collection status."))
+        status.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Overdue invoices"),
@@ -330,8 +433,8 @@ class WholtraCollectionStatus(models.Model):
             "view_mode": "list,form",
             "domain": [
                 ("move_type", "=", "out_invoice"),
-                ("commercial_partner_id", "=", self.partner_id.id),
-                ("company_id", "=", self.company_id.id),
+                ("commercial_partner_id", "=", status.partner_id.id),
+                ("company_id", "=", status.company_id.id),
                 ("state", "=", "posted"),
                 ("payment_state", "in", ("not_paid", "partial")),
             ],

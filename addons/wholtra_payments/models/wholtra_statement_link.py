@@ -3,11 +3,21 @@ import secrets
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import consteq, float_repr
+from odoo.tools import SQL, consteq, float_repr
 
 from odoo.addons.payment import utils as payment_utils
+
+from ..tools import to_amount, to_id
+
+BILLING = "account.group_account_invoice"
+# Set when the link is created or revoked, never typed: a changed partner or company
+# would show another customer's invoices to whoever holds the link.
+PROTECTED_FIELDS = ("access_token", "revoke_date", "partner_id", "company_id")
+# A transaction still open on the statement blocks a second payment of the same
+# invoices; a draft one (never confirmed by the provider) only for this long.
+PENDING_DRAFT_MINUTES = 60
 
 
 def _new_token(_model=None):
@@ -72,11 +82,59 @@ class WholtraStatementLink(models.Model):
                 "Statement of %(partner)s", partner=link.partner_id.display_name
             )
 
+    # ------------------------------------------------------------------
+    # Guards: links are created by billing users; the token, the customer, the
+    # company and the revocation are set by the code, never typed.
+    # ------------------------------------------------------------------
+    @api.model
+    def _wholtra_check_billing(self):
+        if not self.env.su and not self.env.user.has_group(BILLING):
+            raise AccessError(
+                self.env._("Only invoicing users can manage customer statement links.")
+            )
+
+    @api.model
+    def _wholtra_check_expiry(self, vals):
+        if not vals.get("expiry_date"):
+            return
+        try:
+            expiry = fields.Date.to_date(vals["expiry_date"])
+        except (TypeError, ValueError) as error:
+            raise ValidationError(
+                self.env._("The expiry date of a statement link is not a valid date.")
+            ) from error
+        if expiry < fields.Date.context_today(self):
+            raise ValidationError(
+                self.env._(
+                    "A statement link cannot expire in the past (%(date)s): revoke it "
+                    "instead.",
+                    date=expiry,
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
-        partners = self.env["res.partner"].browse(
-            [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
-        )
+        self._wholtra_check_billing()
+        partner_ids = []
+        for vals in vals_list:
+            if not self.env.su and {"access_token", "revoke_date"} & vals.keys():
+                raise AccessError(
+                    self.env._(
+                        "The token and the revocation date of a statement link are set "
+                        "by Odoo."
+                    )
+                )
+            if "partner_id" in vals:
+                partner_id = to_id(vals["partner_id"])
+                if partner_id is None:
+                    raise ValidationError(
+                        self.env._("Choose the customer of the link.")
+                    )
+                partner_ids.append(partner_id)
+            self._wholtra_check_expiry(vals)
+        partners = self.env["res.partner"].browse(partner_ids)
+        if len(partners.exists()) != len(set(partner_ids)):
+            raise ValidationError(self.env._("Choose the customer of the link."))
         if partners.filtered("parent_id"):
             raise ValidationError(
                 self.env._(
@@ -86,6 +144,35 @@ class WholtraStatementLink(models.Model):
             )
         return super().create(vals_list)
 
+    def write(self, vals):
+        if not self.env.su:
+            if protected := set(PROTECTED_FIELDS) & vals.keys():
+                raise AccessError(
+                    self.env._(
+                        "%(fields)s of a statement link cannot be changed: revoke the "
+                        "link and create a new one.",
+                        fields=", ".join(
+                            self._fields[name].string for name in sorted(protected)
+                        ),
+                    )
+                )
+            if "active" in vals:
+                if vals["active"] and self.filtered("revoke_date"):
+                    raise UserError(
+                        self.env._(
+                            "A revoked statement link cannot be restored: create a new "
+                            "one."
+                        )
+                    )
+                if not vals["active"]:
+                    # Archiving is revoking: done by the method that owns it.
+                    self.action_revoke()
+                    vals = {k: v for k, v in vals.items() if k != "active"}
+                    if not vals:
+                        return True
+        self._wholtra_check_expiry(vals)
+        return super().write(vals)
+
     def _wholtra_portal_path(self):
         self.ensure_one()
         return f"/wholtra/statement/{self.id}/{self.access_token}"
@@ -94,11 +181,24 @@ class WholtraStatementLink(models.Model):
     # Actions
     # ------------------------------------------------------------------
     def action_revoke(self):
-        self.write({"active": False, "revoke_date": fields.Datetime.now()})
+        """Revoke the links: the customer can no longer open or pay through them."""
+        self._wholtra_check_billing()
+        links = self.exists()
+        if not links:
+            raise UserError(self.env._("Choose the statement link to revoke."))
+        links.check_access("write")
+        links_sudo = links.filtered("active").sudo()
+        links_sudo.write({"active": False, "revoke_date": fields.Datetime.now()})
+        return True
 
     def action_open_portal(self):
-        self.ensure_one()
-        return {"type": "ir.actions.act_url", "url": self.url, "target": "new"}
+        """Open the customer's statement page in a new tab."""
+        self._wholtra_check_billing()
+        link = self.exists()
+        if len(link) != 1:
+            raise UserError(self.env._("Choose one statement link to open."))
+        link.check_access("read")
+        return {"type": "ir.actions.act_url", "url": link.url, "target": "new"}
 
     # ------------------------------------------------------------------
     # Portal access (called in sudo by the controller)
@@ -108,7 +208,8 @@ class WholtraStatementLink(models.Model):
         """Return the usable link with this id whose token matches, else an empty
         recordset. The token is compared in constant time; inactive, expired links and
         links of a company where statement links are off are refused."""
-        link = self.browse(link_id).exists()
+        link_id = to_id(link_id)
+        link = self.browse(link_id).exists() if link_id else self.browse()
         if (
             not link
             or not token
@@ -204,13 +305,44 @@ class WholtraStatementLink(models.Model):
             raise ValidationError(
                 self.env._("Invoices in different currencies must be paid separately.")
             )
-        if amount is not None and (
-            not amount
+        if amount is not None:
+            self._wholtra_check_amount(selected, amount)
+        return selected
+
+    def _wholtra_max_amount(self, invoices):
+        """The most the customer may pay for ``invoices``: their balance plus the
+        company's overpayment tolerance (converted to the invoices' currency)."""
+        self.ensure_one()
+        currency = invoices.currency_id[:1] or self.company_id.currency_id
+        tolerance = self.company_id.currency_id._convert(
+            self.company_id.wholtra_statement_overpay_tolerance,
+            currency,
+            self.company_id,
+            fields.Date.context_today(self),
+        )
+        return currency.round(sum(invoices.mapped("amount_residual")) + tolerance)
+
+    def _wholtra_check_amount(self, invoices, amount):
+        """Refuse an amount that is not a finite positive number within the selected
+        balance (plus the overpayment tolerance)."""
+        self.ensure_one()
+        currency = invoices.currency_id[:1] or self.company_id.currency_id
+        if (
+            not isinstance(amount, int | float)
+            or isinstance(amount, bool)
             or not math.isfinite(amount)
-            or selected.currency_id.compare_amounts(amount, 0) <= 0
+            or currency.compare_amounts(amount, 0) <= 0
         ):
             raise ValidationError(self.env._("The amount to pay must be positive."))
-        return selected
+        maximum = self._wholtra_max_amount(invoices)
+        if currency.compare_amounts(amount, maximum) > 0:
+            raise ValidationError(
+                self.env._(
+                    "The amount to pay cannot exceed %(maximum)s for the selected "
+                    "invoices.",
+                    maximum=float_repr(maximum, currency.decimal_places),
+                )
+            )
 
     def _wholtra_statement_page_values(self, chosen_ids=None, amount=None):
         """Rendering values of the statement page.
@@ -245,12 +377,15 @@ class WholtraStatementLink(models.Model):
         try:
             selected = self._wholtra_check_selection(chosen_ids)
             total = sum(selected.mapped("amount_residual"))
-            try:
-                pay_amount = float(amount) if amount not in (None, "") else total
-            except ValueError:
-                pay_amount = 0.0
-            if not math.isfinite(pay_amount):
-                pay_amount = 0.0
+            if amount in (None, ""):
+                pay_amount = total
+            else:
+                pay_amount = to_amount(amount)
+                if pay_amount is None:
+                    raise ValidationError(
+                        self.env._("The amount to pay must be a number.")
+                    )
+                pay_amount = selected.currency_id.round(pay_amount)
             self._wholtra_check_selection(selected.ids, pay_amount)
         except ValidationError as error:
             values["error"] = error.args[0]
@@ -287,6 +422,121 @@ class WholtraStatementLink(models.Model):
         self.ensure_one()
         expected = self._wholtra_payment_signature(invoices, amount)
         return bool(signature) and consteq(str(signature), expected)
+
+    def _wholtra_check_payment_option(
+        self, invoices, amount, provider_id, payment_method_id, token_id, flow
+    ):
+        """Refuse a payment option the statement page does not offer to the current
+        visitor. A saved card (flow 'token') is offered only to a logged-in user of the
+        link's customer, and only the customer's own cards. Every refusal is the same
+        error, whether the id is unknown, archived or someone else's.
+
+        :return: (provider, payment method, token) records, in sudo
+        """
+        self.ensure_one()
+        refused = ValidationError(
+            self.env._(
+                "This payment method is not available for this statement. Reload the "
+                "page and choose another one."
+            )
+        )
+        currency = invoices.currency_id
+        providers_sudo = (
+            self.env["payment.provider"]
+            .sudo()
+            ._get_compatible_providers(
+                self.company_id.id, self.partner_id.id, amount, currency_id=currency.id
+            )
+        )
+        provider_sudo = providers_sudo.filtered(lambda p: p.id == to_id(provider_id))
+        if flow not in ("direct", "redirect", "token") or not provider_sudo:
+            raise refused
+        token_sudo = self.env["payment.token"].sudo()
+        if flow == "token":
+            user = self.env.user
+            if (
+                user._is_public()
+                or user.partner_id.commercial_partner_id != self.partner_id
+            ):
+                raise refused
+            token_sudo = token_sudo.search(
+                [
+                    ("id", "=", to_id(token_id) or 0),
+                    ("provider_id", "=", provider_sudo.id),
+                    ("partner_id", "child_of", self.partner_id.id),
+                ]
+            )
+            if not token_sudo:
+                raise refused
+            method_sudo = token_sudo.payment_method_id
+        else:
+            method_sudo = (
+                self.env["payment.method"]
+                .sudo()
+                ._get_compatible_payment_methods(
+                    provider_sudo.ids, self.partner_id.id, currency_id=currency.id
+                )
+                .filtered(lambda m: m.id == to_id(payment_method_id))
+            )
+            if not method_sudo:
+                raise refused
+        return provider_sudo, method_sudo, token_sudo
+
+    def _wholtra_is_customer_user(self):
+        """Whether the current user is a logged-in user of the link's customer."""
+        self.ensure_one()
+        user = self.env.user
+        return (
+            not user._is_public()
+            and user.partner_id.commercial_partner_id == self.partner_id
+        )
+
+    def _wholtra_lock_for_payment(self, invoices):
+        """Serialise the payments of one link and refuse a second payment of invoices
+        that a transaction still in progress pays (two tabs, a double click).
+
+        The link row is locked (``FOR UPDATE``) and touched: a concurrent request
+        waits, then fails to serialise and is retried by Odoo; on retry it sees the
+        transaction created here and is refused."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM wholtra_statement_link WHERE id = %s FOR UPDATE",
+                self.id,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE wholtra_statement_link "
+                "SET write_date = (now() AT TIME ZONE 'UTC') WHERE id = %s",
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["write_date"])
+        draft_limit = fields.Datetime.now() - timedelta(minutes=PENDING_DRAFT_MINUTES)
+        in_progress = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search_count(
+                Domain("wholtra_statement_link_id", "=", self.id)
+                & Domain("invoice_ids", "in", invoices.ids)
+                & (
+                    Domain("state", "in", ("pending", "authorized"))
+                    | (
+                        Domain("state", "=", "draft")
+                        & Domain("create_date", ">=", draft_limit)
+                    )
+                ),
+                limit=1,
+            )
+        )
+        if in_progress:
+            raise ValidationError(
+                self.env._(
+                    "A payment of these invoices is already in progress. Wait for its "
+                    "confirmation and reload the statement before paying again."
+                )
+            )
 
     def _wholtra_prepare_transaction_values(self, invoices):
         """Values merged into the payment.transaction created for the statement."""

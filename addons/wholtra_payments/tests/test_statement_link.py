@@ -42,7 +42,12 @@ class TestStatementLinkModel(WholtraPaymentsCommon, TransactionCase):
         self.company.wholtra_statement_links_enabled = False
         self.assertFalse(Link._wholtra_get_by_token(self.link.id, token))
         self.company.wholtra_statement_links_enabled = True
-        self.link.expiry_date = "2000-01-01"
+        # A link expires with time (it cannot be given a past date by hand).
+        self.env.cr.execute(
+            "UPDATE wholtra_statement_link SET expiry_date = '2000-01-01' WHERE id = %s",
+            [self.link.id],
+        )
+        self.link.invalidate_recordset()
         self.assertFalse(Link._wholtra_get_by_token(self.link.id, token))
         self.link.expiry_date = False
         self.link.action_revoke()
@@ -239,6 +244,7 @@ class TestStatementPortal(WholtraPaymentsCommon, HttpCase):
         self.assertAlmostEqual(self.inv_new.amount_residual, 300.0)
 
     def test_overpayment_stays_customer_credit(self):
+        self.company.wholtra_statement_overpay_tolerance = 50.0
         tx = self._pay(self.inv_old, 130.0)
         self.assertEqual(self.inv_old.payment_state, "paid")
         credit_lines = tx.payment_id.move_id.line_ids.filtered(

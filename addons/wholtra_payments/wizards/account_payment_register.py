@@ -9,7 +9,7 @@ class AccountPaymentRegister(models.TransientModel):
         customer_payments = payments.filtered(lambda p: p.partner_type == "customer")
         if customer_payments:
             # Paying clears the collection level (and lifts its hold) at once.
-            self.env["wholtra.collection.status"].sudo()._wholtra_refresh_partners(
+            self.env["wholtra.collection.status"]._wholtra_refresh_partners(
                 customer_payments.partner_id
             )
         return payments

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..models.stock_picking import COD_METHODS
+from ..tools import to_id
 
 
 class WholtraCodCollectWizard(models.TransientModel):
@@ -26,28 +27,31 @@ class WholtraCodCollectWizard(models.TransientModel):
             wizard.difference = wizard.amount - wizard.expected_amount
 
     def action_confirm(self):
-        """Record the collection on the delivery, then resume its validation."""
-        self.ensure_one()
-        if self.amount < 0:
-            raise UserError(self.env._("The amount collected cannot be negative."))
-        if self.method in ("cheque", "card") and not self.reference:
+        """Record the collection on the delivery, then resume its validation.
+
+        Inventory users only; the amount must be a finite positive number within what
+        the customer can owe, checked before anything is written."""
+        if not self.env.su and not self.env.user.has_group("stock.group_stock_user"):
+            raise AccessError(
+                self.env._("Only inventory users record cash-on-delivery collections.")
+            )
+        wizard = self.exists()
+        if len(wizard) != 1:
+            raise UserError(self.env._("Open the collection from the delivery."))
+        if wizard.method in ("cheque", "card") and not wizard.reference:
             raise UserError(
                 self.env._("Enter the cheque number or the card terminal receipt.")
             )
-        picking = self.picking_id
-        if picking.state in ("done", "cancel"):
-            raise UserError(self.env._("This delivery is already closed."))
-        picking.sudo().write(self._prepare_picking_values())
-        validate_ids = (
-            self.env.context.get("button_validate_picking_ids") or picking.ids
+        picking = wizard.picking_id
+        picking.check_access("write")
+        picking._wholtra_cod_record(
+            wizard.amount, wizard.method, wizard.reference, wizard.driver_id
         )
-        return self.env["stock.picking"].browse(validate_ids).button_validate()
-
-    def _prepare_picking_values(self):
-        return {
-            "wholtra_cod_amount": self.amount,
-            "wholtra_cod_method": self.method,
-            "wholtra_cod_reference": self.reference,
-            "wholtra_cod_driver_id": self.driver_id.id,
-            "wholtra_cod_date": fields.Date.context_today(self),
-        }
+        raw_ids = self.env.context.get("button_validate_picking_ids") or picking.ids
+        if not isinstance(raw_ids, list | tuple):
+            raw_ids = picking.ids
+        validate_ids = [to_id(value) for value in raw_ids]
+        if None in validate_ids:
+            validate_ids = picking.ids
+        pickings = self.env["stock.picking"].browse(validate_ids).exists()
+        return (pickings or picking).button_validate()
