@@ -278,7 +278,9 @@ class AccountMove(models.Model):
         self._wholtra_check_input()
         if len(self) != 1:
             raise UserError(self.env._("Open the deliveries of one invoice at a time."))
-        if not self.env["stock.picking"].has_access("read"):
+        if not (
+            self.env.su or self.env.user.has_group("base.group_user")
+        ) or not self.env["stock.picking"].has_access("read"):
             raise AccessError(
                 self.env._("You are not allowed to see deliveries and returns.")
             )

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import MissingError, UserError
 from odoo.tools import SQL
 
 BUCKETS = [
@@ -129,7 +130,13 @@ class WholtraArAging(models.Model):
         )
 
     def action_open_move(self):
-        self.ensure_one()
+        """Open the invoice of one aging row (users who can read it)."""
+        if len(self) != 1:
+            raise UserError(self.env._("Open one receivable line at a time."))
+        if not self.exists():
+            raise MissingError(self.env._("This receivable line is no longer open."))
+        self.check_access("read")
+        self.move_id.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "res_model": "account.move",

@@ -7,4 +7,5 @@ from . import (
     test_performance,
     test_periodic,
     test_returns,
+    test_security,
 )
