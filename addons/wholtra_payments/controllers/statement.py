@@ -67,7 +67,20 @@ class WholtraStatementPortal(PortalAccount):
                 },
                 access_token=values["signature"],
             )
-            if not link_sudo._wholtra_is_customer_user():
+            if link_sudo._wholtra_is_customer_user():
+                # The customer's own saved cards (those of the company and its
+                # contacts), as the transaction route accepts them.
+                common["tokens_sudo"] = (
+                    request.env["payment.token"]
+                    .sudo()
+                    .search(
+                        [
+                            ("provider_id", "in", common["providers_sudo"].ids),
+                            ("partner_id", "child_of", link_sudo.partner_id.id),
+                        ]
+                    )
+                )
+            else:
                 # Saved cards are offered to the customer's own users only, and only
                 # they may save a card on the customer (not a visitor holding the link).
                 common["tokens_sudo"] = request.env["payment.token"].sudo()

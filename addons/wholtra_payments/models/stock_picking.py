@@ -186,9 +186,10 @@ class StockPicking(models.Model):
     # Collection
     # ------------------------------------------------------------------
     def _wholtra_cod_max_amount(self):
-        """The most a driver may record: what this delivery ships plus what the
-        customer owes on its open invoices (a customer may settle old invoices with
-        the driver), never more than a sane ceiling."""
+        """The most a driver may record: twice what this delivery ships (an
+        over-collection stays as customer credit) plus what the customer owes on its
+        open invoices (it may settle old invoices with the driver), never more than
+        a sane ceiling."""
         self.ensure_one()
         commercial = self.partner_id.commercial_partner_id
         # Stock users do not read invoices: one aggregate in sudo.
@@ -208,7 +209,8 @@ class StockPicking(models.Model):
             )
         )
         owed = groups[0][0] or 0.0
-        return min(max(self.wholtra_cod_expected, 0.0) + max(owed, 0.0), AMOUNT_CEILING)
+        expected = max(self.wholtra_cod_expected, 0.0)
+        return min(2 * expected + max(owed, 0.0), AMOUNT_CEILING)
 
     def _wholtra_cod_check_amount(self, amount):
         """Refuse an amount collected that is not a finite positive number within
@@ -233,8 +235,8 @@ class StockPicking(models.Model):
             raise ValidationError(
                 self.env._(
                     "Cash on delivery %(picking)s: %(amount)s is more than the "
-                    "customer can owe (%(maximum)s for this delivery and its open "
-                    "invoices). Check the amount.",
+                    "driver can collect (%(maximum)s: twice this delivery plus the "
+                    "customer's open invoices). Check the amount.",
                     picking=self.name,
                     amount=currency.round(amount),
                     maximum=currency.round(maximum),

@@ -1,9 +1,12 @@
 from . import (
     test_cod,
     test_collection,
+    test_concurrency,
+    test_fuzz,
     test_install,
     test_matching,
     test_performance,
+    test_security,
     test_statement_link,
     test_statement_tour,
 )

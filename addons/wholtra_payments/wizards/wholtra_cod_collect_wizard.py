@@ -1,8 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..models.stock_picking import COD_METHODS
-from ..tools import to_id
+from ..tools import to_amount, to_id
 
 
 class WholtraCodCollectWizard(models.TransientModel):
@@ -20,6 +20,21 @@ class WholtraCodCollectWizard(models.TransientModel):
         "res.users", string="Driver", required=True, default=lambda self: self.env.user
     )
     difference = fields.Monetary(compute="_compute_difference")
+
+    @api.model
+    def _wholtra_check_amount_value(self, vals):
+        if "amount" in vals and to_amount(vals["amount"]) is None:
+            raise ValidationError(self.env._("The amount collected must be a number."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._wholtra_check_amount_value(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._wholtra_check_amount_value(vals)
+        return super().write(vals)
 
     @api.depends("amount", "expected_amount")
     def _compute_difference(self):
