@@ -1,5 +1,6 @@
 from . import (
     test_ar_status,
+    test_concurrency,
     test_dispatch_invoicing,
     test_idempotency,
     test_install,
