@@ -11,7 +11,7 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 from .common import WholtraPaymentsCommon
 
 FUZZ_SETTINGS = settings(
-    max_examples=60,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
     database=None,
@@ -106,7 +106,7 @@ class TestStatementAmountFuzz(WholtraPaymentsCommon, TransactionCase):
         )
         # Oldest due first: a later invoice is only touched once the older is paid.
         ordered = invoices.sorted("invoice_date_due")
-        if ordered[-1].amount_residual < before[ordered[-1].id]:
+        if len(ordered) > 1 and ordered[-1].amount_residual < before[ordered[-1].id]:
             self.assertEqual(ordered[0].payment_state, "paid")
 
     @FUZZ_SETTINGS
