@@ -101,7 +101,11 @@ class SecurityFixture:
         env = self.env
         self.users = {}
         for role in ROLES:
-            groups = [env.ref(xmlid).id for xmlid in ROLE_GROUPS[role].split(",")]
+            xmlids = ROLE_GROUPS[role].split(",")
+            if role != "portal":
+                # Internal users get Contact Creation by default (base.default_user).
+                xmlids.append("base.group_partner_manager")
+            groups = [env.ref(xmlid).id for xmlid in xmlids]
             company = self.company_b if role == "other_company" else self.company
             values = {
                 "name": f"Security {role}",
