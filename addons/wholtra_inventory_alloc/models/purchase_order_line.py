@@ -120,7 +120,9 @@ class PurchaseOrderLine(models.Model):
         )
         before = {}
         if watched:
-            active = self.wholtra_allocation_ids.filtered(
+            # sudo: purchase users change POs without access to the allocations
+            lines_sudo = self.sudo()
+            active = lines_sudo.wholtra_allocation_ids.filtered(
                 lambda a: a.state in ("soft", "firm")
             )
             before = {line.id: line.date_planned for line in active.purchase_line_id}
@@ -133,7 +135,8 @@ class PurchaseOrderLine(models.Model):
             if changed:
                 reasons.append(self.env._("The purchase order was reduced."))
             if moved:
-                changed |= moved.wholtra_allocation_ids.filtered(
+                moved_sudo = moved.sudo()
+                changed |= moved_sudo.wholtra_allocation_ids.filtered(
                     lambda a: a.state in ("soft", "firm")
                 )
                 reasons.append(self.env._("The expected receipt date changed."))
@@ -166,17 +169,19 @@ class PurchaseOrderLine(models.Model):
 
     def _wholtra_shrink_allocations(self, notify=True):
         """Shrink/release the allocations of lines whose open quantity dropped
-        below what is allocated, in reverse priority order."""
-        allocs = self.wholtra_allocation_ids.filtered(
+        below what is allocated, in reverse priority order. A system update:
+        runs in sudo (the buyer changing the PO may not see allocations)."""
+        lines_sudo = self.sudo()
+        allocs = lines_sudo.wholtra_allocation_ids.filtered(
             lambda a: a.state in ("soft", "firm")
         )
-        changed = self.env["wholtra.allocation"]
+        changed = allocs.browse()
         if not allocs:
             return changed
         by_line = defaultdict(list)
         for alloc in allocs:
             by_line[alloc.purchase_line_id].append(alloc)
-        allocs_sudo = allocs.sudo().with_context(wholtra_alloc_trusted=True)
+        allocs_sudo = allocs.with_context(wholtra_alloc_trusted=True)
         for line, line_allocs in by_line.items():
             rounding = line.product_id.uom_id
             excess = sum(a.quantity for a in line_allocs) - line._wholtra_open_qty()

@@ -18,6 +18,7 @@ class SaleOrder(models.Model):
     wholtra_expected_date = fields.Datetime(
         "Promised Date",
         compute="_compute_wholtra_expected_date",
+        compute_sudo=True,
         help="Latest promised date of the lines still to deliver (stock now, or the "
         "ETA of their allocated purchases plus the customer lead time).",
     )
@@ -25,15 +26,15 @@ class SaleOrder(models.Model):
         compute="_compute_wholtra_availability_warning", groups=INTERNAL
     )
     wholtra_allocation_count = fields.Integer(
-        compute="_compute_wholtra_expected_date", groups=INTERNAL
+        compute="_compute_wholtra_expected_date", compute_sudo=True, groups=INTERNAL
     )
 
     @api.depends("order_line.wholtra_promised_date", "order_line.wholtra_alloc_status")
     def _compute_wholtra_expected_date(self):
-        # sudo: a count; the portal customer reads the promised date of its order
-        allocs_sudo = self.env["wholtra.allocation"].sudo()
+        # compute_sudo: the portal customer reads the promised date of its order,
+        # which depends on internal line figures
         counts = dict(
-            allocs_sudo._read_group(
+            self.env["wholtra.allocation"]._read_group(
                 [("order_id", "in", self.filtered("id").ids)],
                 ["order_id"],
                 ["__count"],
@@ -54,7 +55,9 @@ class SaleOrder(models.Model):
         """[(product, shortage)] for the storable lines not marked pre-sale that
         neither free stock nor free inbound supply can cover."""
         self.ensure_one()
-        lines = self.order_line.filtered(
+        # sudo: an availability check, whoever confirms (portal signature, billing)
+        order_sudo = self.sudo()
+        lines = order_sudo.order_line.filtered(
             lambda sol: sol.product_id.is_storable
             and not sol.display_type
             and not sol.wholtra_presale

@@ -80,12 +80,14 @@ class SaleOrderLine(models.Model):
     wholtra_qty_reserved = fields.Float(
         "Reserved",
         compute="_compute_wholtra_alloc_status",
+        compute_sudo=True,
         digits="Product Unit",
         groups=INTERNAL,
     )
     wholtra_qty_allocated = fields.Float(
         "Allocated",
         compute="_compute_wholtra_alloc_status",
+        compute_sudo=True,
         digits="Product Unit",
         groups=INTERNAL,
     )
@@ -99,14 +101,19 @@ class SaleOrderLine(models.Model):
         ],
         string="Allocation Status",
         compute="_compute_wholtra_alloc_status",
+        compute_sudo=True,
         groups=INTERNAL,
     )
     wholtra_alloc_summary = fields.Char(
-        "Allocation", compute="_compute_wholtra_alloc_status", groups=INTERNAL
+        "Allocation",
+        compute="_compute_wholtra_alloc_status",
+        compute_sudo=True,
+        groups=INTERNAL,
     )
     wholtra_promised_date = fields.Datetime(
         "Promised Date",
         compute="_compute_wholtra_alloc_status",
+        compute_sudo=True,
         help="Stock available now, or the ETA of the allocated purchase lines, "
         "plus the customer lead time.",
     )
@@ -336,12 +343,14 @@ class SaleOrderLine(models.Model):
     def _wholtra_shrink_allocations(self):
         """Keep allocations within what is still to deliver (quantity reduced,
         order cancelled, delivered from elsewhere): release the latest ETA first."""
-        allocs = self.wholtra_allocation_ids.filtered(
+        # a system update: sudo (the user changing the order may not see them)
+        lines_sudo = self.sudo()
+        allocs = lines_sudo.wholtra_allocation_ids.filtered(
             lambda a: a.state in ("soft", "firm")
         )
         if not allocs:
             return allocs
-        allocs_sudo = allocs.sudo().with_context(wholtra_alloc_trusted=True)
+        allocs_sudo = allocs.with_context(wholtra_alloc_trusted=True)
         changed = allocs.browse()
         for line in allocs.sale_line_id:
             uom = line.product_id.uom_id
@@ -369,8 +378,11 @@ class SaleOrderLine(models.Model):
 
     def _wholtra_notify_promise_change(self, reason):
         """One to-do activity per order for its salesperson, naming the order,
-        the lines and their new promised dates."""
-        for order, lines in self.grouped("order_id").items():
+        the lines and their new promised dates. Posted by the system (sudo):
+        the user whose change moved the promise may not have access to the
+        order."""
+        lines_sudo = self.sudo()
+        for order, lines in lines_sudo.grouped("order_id").items():
             if not order.company_id.wholtra_allocation_enabled:
                 continue
             items = []

@@ -327,6 +327,14 @@ class WholtraAllocation(models.Model):
             self._check_quantity_value(qty)
             if state not in ACTIVE_STATES:
                 continue
+            if not sl.product_id.is_storable:
+                raise ValidationError(
+                    self.env._(
+                        "Only storable products are allocated to inbound supply "
+                        "(%(so)s).",
+                        so=sl.order_id.name,
+                    )
+                )
             if sl.product_id != pl.product_id or (
                 product_id and product_id != sl.product_id.id
             ):
@@ -338,14 +346,6 @@ class WholtraAllocation(models.Model):
                         p1=sl.product_id.display_name,
                         po=pl.order_id.name,
                         p2=pl.product_id.display_name,
-                    )
-                )
-            if not sl.product_id.is_storable:
-                raise ValidationError(
-                    self.env._(
-                        "Only storable products are allocated to inbound supply "
-                        "(%(so)s).",
-                        so=sl.order_id.name,
                     )
                 )
             product_uom = sl.product_id.uom_id
@@ -464,9 +464,9 @@ class WholtraAllocation(models.Model):
             purchase_lines = self.env["purchase.order.line"].browse(
                 [v["purchase_line_id"] for v in vals_list]
             )
-            if len(sale_lines.exists()) != len(set(sale_lines.ids)) or len(
-                purchase_lines.exists()
-            ) != len(set(purchase_lines.ids)):
+            if set(sale_lines.exists().ids) != set(sale_lines.ids) or set(
+                purchase_lines.exists().ids
+            ) != set(purchase_lines.ids):
                 raise MissingError(
                     self.env._("The order line or purchase line does not exist.")
                 )
@@ -502,6 +502,7 @@ class WholtraAllocation(models.Model):
 
     def write(self, vals):
         if not self.env.su:
+            self.check_access("write")
             self._check_write_vals(vals)
         self._check_firm_access([vals])
         keys = {"quantity", "state", "sale_line_id", "purchase_line_id", "product_id"}

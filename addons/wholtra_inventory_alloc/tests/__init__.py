@@ -3,8 +3,10 @@ from . import (
     test_board_perf,
     test_concurrency,
     test_engine,
+    test_fuzz,
     test_install,
     test_po_changes,
     test_presale,
     test_receipt,
+    test_security,
 )

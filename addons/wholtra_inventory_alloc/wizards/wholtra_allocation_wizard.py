@@ -37,6 +37,11 @@ class WholtraAllocationWizard(models.TransientModel):
 
     @api.model
     def default_get(self, fields):
+        ctx_id = self.env.context.get("default_sale_line_id")
+        if ctx_id is not None and (
+            isinstance(ctx_id, bool) or not isinstance(ctx_id, int)
+        ):
+            raise UserError(self.env._("Open the wizard from an order line."))
         res = super().default_get(fields)
         sol_id = res.get("sale_line_id")
         if sol_id and (isinstance(sol_id, bool) or not isinstance(sol_id, int)):

@@ -1,4 +1,7 @@
-from odoo import fields, models
+import math
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class WholtraAllocationWizardLine(models.TransientModel):
@@ -22,3 +25,35 @@ class WholtraAllocationWizardLine(models.TransientModel):
         digits="Product Unit",
     )
     quantity = fields.Float("To Allocate", digits="Product Unit")
+
+    @api.model
+    def _check_quantity_vals(self, vals):
+        """A finite number of zero or more (the ORM cannot round NaN or inf)."""
+        if "quantity" not in vals:
+            return
+        qty = vals["quantity"]
+        if qty is False or qty is None:
+            return
+        if (
+            isinstance(qty, bool)
+            or not isinstance(qty, int | float)
+            or not math.isfinite(qty)
+            or qty < 0
+        ):
+            raise ValidationError(
+                self.env._(
+                    "The quantity to allocate must be zero or a positive number."
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if isinstance(vals, dict):
+                self._check_quantity_vals(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if isinstance(vals, dict):
+            self._check_quantity_vals(vals)
+        return super().write(vals)
