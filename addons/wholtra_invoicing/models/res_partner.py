@@ -50,12 +50,19 @@ class ResPartner(models.Model):
         """Only billing users choose how a customer is invoiced. Others may
         only leave it as it is, or copy it from the contact's company (Odoo
         syncs commercial fields to contacts)."""
-        if "wholtra_invoice_mode" not in vals or self._wholtra_can_set_invoice_mode():
+        if (
+            not isinstance(vals, dict)
+            or "wholtra_invoice_mode" not in vals
+            or self._wholtra_can_set_invoice_mode()
+        ):
             return
         new = vals["wholtra_invoice_mode"] or False
         records_sudo = self.sudo()
         if not records_sudo:  # create
-            parent_sudo = self.sudo().browse(vals.get("parent_id") or [])
+            parent_id = vals.get("parent_id")
+            parent_sudo = records_sudo.browse(
+                parent_id if isinstance(parent_id, int) else []
+            )
             allowed = not new or (
                 parent_sudo.exists()
                 and parent_sudo.commercial_partner_id.wholtra_invoice_mode == new

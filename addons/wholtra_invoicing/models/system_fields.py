@@ -6,11 +6,23 @@ from odoo.fields import Command
 
 def _is_noop(records_sudo, field, value):
     """Whether writing ``value`` leaves ``field`` as it is on every record (or,
-    on create, sets it to its empty value): clients resend unchanged values."""
+    on create, sets it to its empty value): clients resend unchanged values.
+    Malformed values are never a no-op (refused)."""
+    try:
+        return _compare(records_sudo, field, value)
+    except (TypeError, ValueError, IndexError, KeyError):
+        return False
+
+
+def _compare(records_sudo, field, value):
     if field.type in ("one2many", "many2many"):
         if not value:
             return True
-        if len(value) != 1 or not isinstance(value[0], list | tuple):
+        if (
+            not isinstance(value, list | tuple)
+            or len(value) != 1
+            or not isinstance(value[0], list | tuple)
+        ):
             return False
         command = value[0]
         if command[0] == Command.CLEAR:
@@ -23,10 +35,7 @@ def _is_noop(records_sudo, field, value):
         return False
     if not records_sudo:
         return not value
-    try:
-        new = field.convert_to_cache(value, records_sudo[:1])
-    except (TypeError, ValueError):
-        return False
+    new = field.convert_to_cache(value, records_sudo[:1])
     return all(
         field.convert_to_cache(record[field.name], record) == new
         for record in records_sudo
@@ -38,8 +47,8 @@ def check_system_fields(records, vals, fnames):
     environment is superuser: the owning method writes them with a narrow
     ``sudo()``. Values identical to the current ones pass (clients resend them).
     """
-    if records.env.su:
-        return
+    if records.env.su or not isinstance(vals, dict):
+        return  # trusted path; malformed values are refused by the ORM
     keys = [fname for fname in fnames if fname in vals]
     if not keys:
         return

@@ -2,6 +2,7 @@ from . import (
     test_ar_status,
     test_concurrency,
     test_dispatch_invoicing,
+    test_fuzz,
     test_idempotency,
     test_install,
     test_order_changes,
