@@ -43,3 +43,8 @@ class ResCompany(models.Model):
         help="An open invoice gets the AR status 'Past due' when it is overdue by "
         "more than this number of days.",
     )
+
+    _wholtra_past_due_grace_days_positive = models.Constraint(
+        "CHECK(wholtra_past_due_grace_days >= 0)",
+        "The number of days before an invoice is past due cannot be negative.",
+    )

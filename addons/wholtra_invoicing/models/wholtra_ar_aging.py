@@ -72,13 +72,19 @@ class WholtraArAging(models.Model):
 
     @api.model
     def _wholtra_aging_date(self):
-        return self.env.context.get("wholtra_aging_date") or fields.Date.context_today(
-            self
-        )
+        value = self.env.context.get("wholtra_aging_date")
+        if not value:
+            return fields.Date.context_today(self)
+        try:
+            return fields.Date.to_date(value)
+        except (TypeError, ValueError):
+            raise UserError(
+                self.env._("The aging date %(date)s is not a valid date.", date=value)
+            ) from None
 
     @property
     def _table_query(self):
-        as_of = fields.Date.to_date(self._wholtra_aging_date())
+        as_of = self._wholtra_aging_date()
         days = SQL(
             "GREATEST(%s::date - COALESCE(aml.date_maturity, aml.date), 0)", as_of
         )

@@ -1,6 +1,9 @@
+from psycopg2 import IntegrityError
+
 from odoo import Command
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import WholtraInvoicingCommon
 
@@ -467,3 +470,46 @@ class TestDispatchRights(SecurityCommon):
         self.env.invalidate_all()
         self.assertEqual(len(self.order.invoice_ids), 2)
         self.assertFalse(self.order.wholtra_pending_adjustment)
+
+
+@tagged("post_install", "-at_install")
+class TestBadInput(SecurityCommon):
+    """Malformed values get a clean error and change nothing."""
+
+    def test_malformed_system_values_refused_cleanly(self):
+        picking = self.picking.with_user(self.stock_user)
+        for vals in (
+            {"wholtra_invoice_ids": 5},
+            {"wholtra_invoice_ids": [[6, 0, 5]]},
+            {"wholtra_invoice_ids": [["x"]]},
+            {"wholtra_invoice_state": ["invoiced"]},
+            {"wholtra_invoice_state": "paid"},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                picking.write(vals)
+        with self.assertRaises(AccessError):
+            self.order.with_user(self.salesman).write(
+                {"wholtra_pending_adjustment": float("nan")}
+            )
+        self.env.invalidate_all()
+        self.assertEqual(self.picking.wholtra_invoice_state, "invoiced")
+        self.assertEqual(self.picking.wholtra_invoice_ids, self.invoice)
+
+    def test_aging_date_and_grace_days_checked(self):
+        Aging = self.env["wholtra.ar.aging"].with_user(self.billing)
+        for value in ("not a date", 42, ["2026-01-01"]):
+            with self.subTest(value=value), self.assertRaises(UserError):
+                Aging.with_context(wholtra_aging_date=value).search_read(
+                    [], ["amount_residual"]
+                )
+        rows = Aging.with_context(wholtra_aging_date="2026-01-01").search([])
+        self.assertNotIn(self.invoice, rows.move_id, "not issued yet on that date")
+        with (
+            self.assertRaises(IntegrityError),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            self.company.wholtra_past_due_grace_days = -5
+            self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertGreaterEqual(self.company.wholtra_past_due_grace_days, 0)
