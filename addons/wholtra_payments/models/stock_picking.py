@@ -2,6 +2,7 @@ import math
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_repr
 
 from ..tools import AMOUNT_CEILING
 
@@ -221,7 +222,8 @@ class StockPicking(models.Model):
             not isinstance(amount, int | float)
             or isinstance(amount, bool)
             or not math.isfinite(amount)
-            or currency.compare_amounts(amount, 0) <= 0
+            or amount <= 0
+            or (amount < AMOUNT_CEILING and currency.compare_amounts(amount, 0) <= 0)
         ):
             raise ValidationError(
                 self.env._(
@@ -231,15 +233,17 @@ class StockPicking(models.Model):
                 )
             )
         maximum = self._wholtra_cod_max_amount()
-        if currency.compare_amounts(amount, maximum) > 0:
+        if amount >= AMOUNT_CEILING or currency.compare_amounts(amount, maximum) > 0:
             raise ValidationError(
                 self.env._(
                     "Cash on delivery %(picking)s: %(amount)s is more than the "
                     "driver can collect (%(maximum)s: twice this delivery plus the "
                     "customer's open invoices). Check the amount.",
                     picking=self.name,
-                    amount=currency.round(amount),
-                    maximum=currency.round(maximum),
+                    amount=f"{amount:.2f}"
+                    if amount < AMOUNT_CEILING
+                    else f"{amount:.3g}",
+                    maximum=float_repr(maximum, currency.decimal_places),
                 )
             )
 

@@ -9,7 +9,7 @@ from odoo.tools import SQL, consteq, float_repr
 
 from odoo.addons.payment import utils as payment_utils
 
-from ..tools import to_amount, to_id
+from ..tools import AMOUNT_CEILING, to_amount, to_id
 
 BILLING = "account.group_account_invoice"
 # Set when the link is created or revoked, never typed: a changed partner or company
@@ -331,11 +331,15 @@ class WholtraStatementLink(models.Model):
             not isinstance(amount, int | float)
             or isinstance(amount, bool)
             or not math.isfinite(amount)
-            or currency.compare_amounts(amount, 0) <= 0
+            or amount <= 0
+            or (amount < AMOUNT_CEILING and currency.compare_amounts(amount, 0) <= 0)
         ):
             raise ValidationError(self.env._("The amount to pay must be positive."))
+        balance = sum(invoices.mapped("amount_residual"))
+        if amount < AMOUNT_CEILING and currency.compare_amounts(amount, balance) <= 0:
+            return  # within the balance: the tolerance is not even read
         maximum = self._wholtra_max_amount(invoices)
-        if currency.compare_amounts(amount, maximum) > 0:
+        if amount >= AMOUNT_CEILING or currency.compare_amounts(amount, maximum) > 0:
             raise ValidationError(
                 self.env._(
                     "The amount to pay cannot exceed %(maximum)s for the selected "
@@ -385,7 +389,8 @@ class WholtraStatementLink(models.Model):
                     raise ValidationError(
                         self.env._("The amount to pay must be a number.")
                     )
-                pay_amount = selected.currency_id.round(pay_amount)
+                if abs(pay_amount) < AMOUNT_CEILING:
+                    pay_amount = selected.currency_id.round(pay_amount)
             self._wholtra_check_selection(selected.ids, pay_amount)
         except ValidationError as error:
             values["error"] = error.args[0]
@@ -413,7 +418,9 @@ class WholtraStatementLink(models.Model):
         return payment_utils.generate_access_token(
             self.id,
             "-".join(str(i) for i in sorted(invoices.ids)),
-            float_repr(amount, currency.decimal_places),
+            float_repr(amount, currency.decimal_places)
+            if math.isfinite(amount) and abs(amount) < AMOUNT_CEILING
+            else repr(amount),
             currency.id,
             env=self.env,
         )

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..models.stock_picking import COD_METHODS
-from ..tools import to_amount, to_id
+from ..tools import AMOUNT_CEILING, to_amount, to_id
 
 
 class WholtraCodCollectWizard(models.TransientModel):
@@ -23,7 +23,14 @@ class WholtraCodCollectWizard(models.TransientModel):
 
     @api.model
     def _wholtra_check_amount_value(self, vals):
-        if "amount" in vals and to_amount(vals["amount"]) is None:
+        if "amount" not in vals:
+            return
+        amount = to_amount(vals["amount"])
+        if amount is not None and abs(amount) >= AMOUNT_CEILING:
+            raise ValidationError(
+                self.env._("The amount collected is not a plausible amount.")
+            )
+        if amount is None:
             raise ValidationError(self.env._("The amount collected must be a number."))
 
     @api.model_create_multi
