@@ -335,7 +335,8 @@ class AccountMove(models.Model):
         if not reason:
             raise UserError(self.env._("Give the reason of the dispute."))
         self.check_access("write")
-        self.sudo().write({"wholtra_disputed": True, "wholtra_dispute_reason": reason})
+        moves_sudo = self.sudo()  # the dispute fields are written here only
+        moves_sudo.write({"wholtra_disputed": True, "wholtra_dispute_reason": reason})
         return True
 
     def action_wholtra_resolve_dispute(self):
@@ -351,5 +352,6 @@ class AccountMove(models.Model):
                 )
             )
         self.check_access("write")
-        self.sudo().write({"wholtra_disputed": False, "wholtra_dispute_reason": False})
+        moves_sudo = self.sudo()  # the dispute fields are written here only
+        moves_sudo.write({"wholtra_disputed": False, "wholtra_dispute_reason": False})
         return True

@@ -89,7 +89,8 @@ class WholtraDispatchInvoicing(models.AbstractModel):
         )
         if candidates:
             # system-managed field: written by its owning method only
-            candidates.sudo().write({"wholtra_invoice_state": "to_invoice"})
+            candidates_sudo = candidates.sudo()
+            candidates_sudo.write({"wholtra_invoice_state": "to_invoice"})
         return candidates
 
     @api.model
