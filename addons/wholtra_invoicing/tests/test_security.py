@@ -169,6 +169,17 @@ class TestSystemFields(SecurityCommon):
         self.assertFalse(reversal.wholtra_picking_ids)
         backorder_copy = self.picking.with_user(self.stock_user).copy()
         self.assertFalse(backorder_copy.wholtra_invoice_state)
+        # a draft dispatch invoice is cancelled by a billing user
+        self.company.wholtra_invoice_auto_post = False
+        order, picking = self._ready_delivery()
+        picking.with_user(self.stock_user).button_validate()
+        draft = picking.wholtra_invoice_ids
+        self.assertEqual(draft.state, "draft")
+        draft.with_user(self.billing).button_cancel()
+        self.env.invalidate_all()
+        self.assertEqual(draft.state, "cancel")
+        self.assertFalse(draft.wholtra_ar_status)
+        self.assertEqual(draft.wholtra_picking_ids, picking)
 
     def test_pending_adjustment_not_writable(self):
         line = self.order.order_line[:1]
