@@ -59,11 +59,12 @@ class TestConcurrentDispatchInvoicing(BaseCase):
             env["stock.quant"]._update_available_quantity(
                 product, warehouse.lot_stock_id, 1000
             )
-            dispatch, periodic, retry = env["res.partner"].create(
+            dispatch, periodic, retry, kiosk = env["res.partner"].create(
                 [
                     {"name": "Concurrent Deli", "wholtra_invoice_mode": "dispatch"},
                     {"name": "Concurrent Vending", "wholtra_invoice_mode": "periodic"},
                     {"name": "Concurrent Grill", "wholtra_invoice_mode": "periodic"},
+                    {"name": "Concurrent Kiosk", "wholtra_invoice_mode": "periodic"},
                 ]
             )
             users = [
@@ -92,6 +93,7 @@ class TestConcurrentDispatchInvoicing(BaseCase):
                         (periodic, 4),
                         (periodic, 6),
                         (retry, 3),
+                        (kiosk, 2),
                     )
                 ]
             )
@@ -103,12 +105,16 @@ class TestConcurrentDispatchInvoicing(BaseCase):
             # last customer then goes per dispatch: the cron retries it
             waiting = orders[1:].picking_ids
             waiting.button_validate()
-            waiting.date_done = fields.Datetime.now() - timedelta(days=14)
+            # this week's delivery of the kiosk waits: its period is open
+            (waiting - orders[4].picking_ids).date_done = (
+                fields.Datetime.now() - timedelta(days=14)
+            )
             retry.wholtra_invoice_mode = "dispatch"
             cls.company_id = company.id
             cls.user_ids = [user.id for user in users]
             cls.product_id = product.id
-            cls.partner_ids = (dispatch | periodic | retry).ids
+            cls.partner_ids = (dispatch | periodic | retry | kiosk).ids
+            cls.open_period_picking_id = orders[4].picking_ids.id
             cls.order_ids = orders.ids
             cls.delivery_id = orders[0].picking_ids.id
             cls.periodic_picking_ids = orders[1:3].picking_ids.ids
@@ -142,6 +148,27 @@ class TestConcurrentDispatchInvoicing(BaseCase):
         ):
             futures = [executor.submit(function) for function in functions]
             return [future.result(timeout=120) for future in futures]
+
+    def test_claim_after_a_concurrent_commit(self):
+        """A worker whose transaction began before another one invoiced (and
+        committed) a delivery skips it instead of failing its whole run."""
+        picking_id = self.open_period_picking_id
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            env1 = api.Environment(cr1, api.SUPERUSER_ID, {})
+            env2 = api.Environment(cr2, api.SUPERUSER_ID, {})
+            late = env2["stock.picking"].browse(picking_id)
+            # the late worker's snapshot is taken here
+            self.assertEqual(late.wholtra_invoice_state, "to_invoice")
+            service1 = env1["wholtra.dispatch.invoicing"]
+            claimed = service1._claim(env1["stock.picking"].browse(picking_id))
+            self.assertTrue(claimed)
+            claimed.write({"wholtra_invoice_state": "invoiced"})
+            env1.flush_all()
+            cr1.commit()
+            self.assertFalse(env2["wholtra.dispatch.invoicing"]._claim(late))
+            # its transaction is still usable for the next batches
+            cr2.execute("SELECT 1")
+            self.assertEqual(cr2.fetchone(), (1,))
 
     @mute_logger("odoo.sql_db", "odoo.service.model")
     def test_two_stock_users_validate_the_same_delivery(self):
