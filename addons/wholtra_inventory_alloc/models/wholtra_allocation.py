@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare
 
 _logger = logging.getLogger(__name__)
 
@@ -187,12 +187,18 @@ class WholtraAllocation(models.Model):
 
     @api.model
     def _check_quantity_value(self, qty):
-        """A real, finite, positive number (refuses None, strings, NaN, inf)."""
+        """A real, finite number, positive once rounded to the field's precision
+        (refuses None, strings, NaN, inf, and 0.001 that would be stored as 0)."""
         if (
             isinstance(qty, bool)
             or not isinstance(qty, int | float)
             or not math.isfinite(qty)
-            or qty <= 0
+            or float_compare(
+                qty,
+                0.0,
+                precision_digits=self._fields["quantity"].get_digits(self.env)[1],
+            )
+            <= 0
         ):
             raise ValidationError(
                 self.env._("An allocated quantity must be a positive number.")

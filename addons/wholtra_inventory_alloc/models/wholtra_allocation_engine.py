@@ -300,8 +300,18 @@ class WholtraAllocationEngine(models.AbstractModel):
             .with_context(wholtra_alloc_trusted=True)
         )
         stats = {"created": 0, "updated": 0, "removed": 0}
-        current = {(a.sale_line_id.id, a.purchase_line_id.id): a for a in soft}
-        to_remove = Alloc.browse([a.id for k, a in current.items() if k not in target])
+        # one soft allocation per (order line, purchase line): a manual one next
+        # to the engine's is merged into it (the extra ones are removed)
+        current, duplicates = {}, []
+        for alloc in soft:
+            key = (alloc.sale_line_id.id, alloc.purchase_line_id.id)
+            if key in current:
+                duplicates.append(alloc.id)
+            else:
+                current[key] = alloc
+        to_remove = Alloc.browse(
+            [a.id for k, a in current.items() if k not in target] + duplicates
+        )
         updates = defaultdict(list)
         creates = []
         for (sl_id, pl_id), qty in target.items():

@@ -26,7 +26,7 @@ from .common import AllocCommon
 
 _logger = logging.getLogger(__name__)
 
-EXAMPLES = 60
+EXAMPLES = 80
 
 EDGE_QTY = st.sampled_from(
     [0.0, -1.0, -0.001, 0.001, 1e-9, 0.5, 2.5, 1e15, 1e308, math.nan, math.inf]
@@ -44,6 +44,7 @@ OPS = st.one_of(
     st.tuples(st.just("create"), IDX, IDX, QTY),
     st.tuples(st.just("create"), IDX, IDX, SANE_QTY),
     st.tuples(st.just("resize"), IDX, QTY),
+    st.tuples(st.just("resize"), IDX, SANE_QTY),
     st.tuples(st.just("release"), IDX),
     st.tuples(st.just("firm"), IDX),
     st.tuples(st.just("set_date"), IDX, DATES),
@@ -72,6 +73,10 @@ class TestAllocationFuzz(AllocCommon):
         cls.stock_manager = new_test_user(
             cls.env, "alloc_fuzz_manager", groups="stock.group_stock_manager"
         )
+        # open allocations to resize, release, receive and re-plan
+        cls._allocate(cls, cls.sos[0], cls.pos[0], 4)
+        cls._allocate(cls, cls.sos[1], cls.pos[1], 5)
+        cls._allocate(cls, cls.sos[1], cls.pos[0], 2, state="firm")
         cls.outcomes = Counter()
 
     # ------------------------------------------------------------------

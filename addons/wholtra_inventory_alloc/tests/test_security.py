@@ -234,6 +234,8 @@ class TestAllocationFieldGuards(SecurityCommon):
             (self._vals(qty=float("inf")), ValidationError, "positive"),
             (self._vals(qty=-1), ValidationError, "positive"),
             (self._vals(qty=0), ValidationError, "positive"),
+            # stored as 0.00: found by the property test (was an IntegrityError)
+            (self._vals(qty=0.001), ValidationError, "positive"),
             (self._vals(qty="3"), ValidationError, "positive"),
             (self._vals(qty=None), ValidationError, "positive"),
             (self._vals(sale_line_id="x"), ValidationError, "needs an order line"),
@@ -493,6 +495,19 @@ class TestPublicMethods(SecurityCommon):
         self.assertEqual(action["params"]["type"], "success")
         self.assertEqual(sum(s[1] for s in self._state()), 10)
 
+    def test_engine_merges_duplicate_soft_allocations(self):
+        """Found by the property test: two soft allocations of the same order line
+        to the same purchase line (a manual one next to the engine's) made the
+        engine update one and forget the other, over-allocating the PO."""
+        Alloc = self._as(self.stock_user, self.env["wholtra.allocation"])
+        Alloc.create(self._vals(qty=4))
+        Alloc.create(self._vals(qty=1))
+        self._as(self.stock_user, self.env["wholtra.allocation.engine"]).action_run()
+        self.assertEqual(
+            sorted((s[3], s[1]) for s in self._state() if s[2] == "soft"),
+            sorted([(self.so.order_line.id, 8), (self.so_b.order_line.id, 2)]),
+        )
+
     def test_order_buttons(self):
         SO = self.env["sale.order"]
         quote = self._create_so(self.gold, 2, confirm=False)
@@ -568,6 +583,9 @@ class TestPublicMethods(SecurityCommon):
             )
         defaults = Wizard.default_get(["sale_line_id", "line_ids"])
         self.assertEqual(len(defaults["line_ids"]), 1)
+        for bad in (None, "x", -1, [1], {"evil": 1}):
+            with self.assertRaisesRegex(UserError, "field names"):
+                Wizard.default_get(bad)
         with self.assertRaisesRegex(UserError, "from an order line"):
             Wizard.with_context(default_sale_line_id="x").default_get(
                 ["sale_line_id", "line_ids"]

@@ -37,6 +37,10 @@ class WholtraAllocationWizard(models.TransientModel):
 
     @api.model
     def default_get(self, fields):
+        if not isinstance(fields, list | tuple) or not all(
+            isinstance(name, str) for name in fields
+        ):
+            raise UserError(self.env._("Give the list of field names to default."))
         ctx_id = self.env.context.get("default_sale_line_id")
         if ctx_id is not None and (
             isinstance(ctx_id, bool) or not isinstance(ctx_id, int)
