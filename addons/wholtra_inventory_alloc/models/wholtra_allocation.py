@@ -9,6 +9,7 @@ from odoo.tools import SQL, float_compare
 _logger = logging.getLogger(__name__)
 
 ACTIVE_STATES = ("soft", "firm")
+MAX_QUANTITY = 1e12
 STOCK_USER = "stock.group_stock_user"
 STOCK_MANAGER = "stock.group_stock_manager"
 SALESMAN = "sales_team.group_sale_salesman"
@@ -193,6 +194,9 @@ class WholtraAllocation(models.Model):
             isinstance(qty, bool)
             or not isinstance(qty, int | float)
             or not math.isfinite(qty)
+            or qty <= 0
+            # beyond any real supply, and too big to round (1e308)
+            or qty >= MAX_QUANTITY
             or float_compare(
                 qty,
                 0.0,
@@ -201,7 +205,10 @@ class WholtraAllocation(models.Model):
             <= 0
         ):
             raise ValidationError(
-                self.env._("An allocated quantity must be a positive number.")
+                self.env._(
+                    "An allocated quantity must be a positive number below " "%(max)s.",
+                    max=f"{MAX_QUANTITY:,.0f}",
+                )
             )
 
     @api.model

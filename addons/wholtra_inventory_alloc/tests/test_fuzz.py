@@ -26,7 +26,7 @@ from .common import AllocCommon
 
 _logger = logging.getLogger(__name__)
 
-EXAMPLES = 80
+EXAMPLES = 60
 
 EDGE_QTY = st.sampled_from(
     [0.0, -1.0, -0.001, 0.001, 1e-9, 0.5, 2.5, 1e15, 1e308, math.nan, math.inf]

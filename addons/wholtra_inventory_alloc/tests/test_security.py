@@ -191,7 +191,7 @@ class TestAllocationFieldGuards(SecurityCommon):
         # 5 already on so_b, PO has 10: 6 would exceed it
         with self.assertRaisesRegex(ValidationError, "left to allocate"):
             self._as(self.stock_user, alloc).write({"quantity": 6})
-        for bad in (0, -2, float("nan"), float("inf"), "x", None):
+        for bad in (0, -2, 0.001, 1e308, float("nan"), float("inf"), "x", None):
             with self.assertRaises(ValidationError):
                 self._as(self.stock_user, alloc).write({"quantity": bad})
         self.assertEqual(self._state(), before)
@@ -236,6 +236,7 @@ class TestAllocationFieldGuards(SecurityCommon):
             (self._vals(qty=0), ValidationError, "positive"),
             # stored as 0.00: found by the property test (was an IntegrityError)
             (self._vals(qty=0.001), ValidationError, "positive"),
+            (self._vals(qty=1e308), ValidationError, "positive"),
             (self._vals(qty="3"), ValidationError, "positive"),
             (self._vals(qty=None), ValidationError, "positive"),
             (self._vals(sale_line_id="x"), ValidationError, "needs an order line"),
@@ -605,7 +606,7 @@ class TestPublicMethods(SecurityCommon):
         with self.assertRaisesRegex(UserError, "Select at least one"):
             wizard.browse().action_allocate()
         wizard.firm = False
-        for bad in (math.nan, math.inf, -math.inf, -2, "x"):
+        for bad in (math.nan, math.inf, -math.inf, -2, 1e308, "x"):
             with self.assertRaisesRegex(ValidationError, "positive number"):
                 wizard.line_ids.write({"quantity": bad})
             with self.assertRaisesRegex(ValidationError, "positive number"):

@@ -3,6 +3,8 @@ import math
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..models.wholtra_allocation import MAX_QUANTITY
+
 
 class WholtraAllocationWizardLine(models.TransientModel):
     _name = "wholtra.allocation.wizard.line"
@@ -39,6 +41,7 @@ class WholtraAllocationWizardLine(models.TransientModel):
             or not isinstance(qty, int | float)
             or not math.isfinite(qty)
             or qty < 0
+            or qty >= MAX_QUANTITY
         ):
             raise ValidationError(
                 self.env._(
