@@ -46,14 +46,30 @@ class ProductPricelistItem(models.Model):
                 )
 
     def _wholtra_target_key(self):
+        """Items with the same key price the same products at the same minimum
+        quantity. A product-level (template) item and a variant-level item of one
+        of its variants share the key of the template: their promotions compete
+        for the same order line."""
         self.ensure_one()
+        template = self.product_tmpl_id
+        if self.applied_on == "0_product_variant":
+            template = self.product_id.product_tmpl_id
+        if self.applied_on in ("0_product_variant", "1_product"):
+            return (self.pricelist_id.id, "product", template.id, self.min_quantity)
         return (
             self.pricelist_id.id,
             self.applied_on,
-            self.product_id.id,
-            self.product_tmpl_id.id,
             self.categ_id.id,
             self.min_quantity,
+        )
+
+    def _wholtra_competes_with(self, other):
+        """Two items of the same key compete unless both are variant-level items
+        of different variants."""
+        self.ensure_one()
+        return not (
+            self.applied_on == other.applied_on == "0_product_variant"
+            and self.product_id != other.product_id
         )
 
     @api.constrains(
@@ -68,7 +84,8 @@ class ProductPricelistItem(models.Model):
     )
     def _check_wholtra_promo_overlap(self):
         """Two promotion windows of a tier pricelist for the same product and minimum
-        quantity may not overlap: the customer's price would be ambiguous."""
+        quantity may not overlap, at the same level or between a product-level
+        and a variant-level rule: the customer's price would be ambiguous."""
         promos = self.filtered(
             lambda i: (i.date_start or i.date_end)
             and i.pricelist_id._wholtra_is_trade_pricelist()
@@ -88,7 +105,7 @@ class ProductPricelistItem(models.Model):
             start = item.date_start or fields.Datetime.to_datetime("1900-01-01")
             end = item.date_end or fields.Datetime.to_datetime("9999-12-31")
             for other in by_key.get(item._wholtra_target_key(), []):
-                if other == item:
+                if other == item or not item._wholtra_competes_with(other):
                     continue
                 other_start = other.date_start or fields.Datetime.to_datetime(
                     "1900-01-01"
@@ -99,10 +116,12 @@ class ProductPricelistItem(models.Model):
                         self.env._(
                             "The promotion %(rule)s (%(start)s – %(end)s) overlaps "
                             "another promotion for the same product and minimum "
-                            "quantity in %(pricelist)s. Shorten one of the windows.",
+                            "quantity in %(pricelist)s (%(other)s). Shorten one of "
+                            "the windows.",
                             rule=item.display_name,
                             start=item.date_start or "…",
                             end=item.date_end or "…",
                             pricelist=item.pricelist_id.display_name,
+                            other=other.display_name,
                         )
                     )

@@ -17,6 +17,7 @@ class ProductTemplate(models.Model):
     )
     wholtra_margin_floor = fields.Float(
         string="Margin floor (%)",
+        groups="wholtra_orders.group_wholtra_user",
         help="Lines of this product under this margin need a manager's approval; "
         "overrides the customer's tier floor (0: use the tier's).",
     )

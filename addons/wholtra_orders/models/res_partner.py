@@ -2,12 +2,30 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import format_amount
+from odoo.tools import float_compare, format_amount
+
+from ..tools import check_finite_numbers, check_group, ensure_one_record
 
 CREDIT_MANAGER = "wholtra_orders.group_wholtra_credit_manager"
+MANAGER = "wholtra_orders.group_wholtra_manager"
+SALESMAN = "sales_team.group_sale_salesman"
+# internal sales/credit data: salespeople, sales managers and credit managers
+WHOLTRA_USER = "wholtra_orders.group_wholtra_user"
 KEY_ACCOUNT_BONUS = 1000
+
+# Fields whose change is a decision of a group: field -> group that owns it.
+# Other users (and any context key) are refused; the owning methods write
+# with sudo (hold wizard / _wholtra_set_hold / _wholtra_lift_hold).
+GUARDED_FIELDS = {
+    "wholtra_tier_id": MANAGER,
+    "wholtra_key_account": MANAGER,
+    "wholtra_contract_pricelist_id": MANAGER,
+    "wholtra_min_order_value": MANAGER,
+    "wholtra_hold_manual": CREDIT_MANAGER,
+    "wholtra_hold_reason": CREDIT_MANAGER,
+}
 
 
 class ResPartner(models.Model):
@@ -19,74 +37,105 @@ class ResPartner(models.Model):
         string="Price tier",
         index="btree_not_null",
         tracking=True,
+        groups="base.group_user",
         help="Commercial terms of this customer: pricelist, payment terms, minimum "
         "order value, allocation priority, discount allowance and margin floor.",
     )
     wholtra_key_account = fields.Boolean(
-        string="Key account", help="Served before any tier when stock is short."
+        string="Key account",
+        groups=WHOLTRA_USER,
+        help="Served before any tier when stock is short.",
     )
     wholtra_allocation_priority = fields.Integer(
         string="Allocation priority",
         compute="_compute_wholtra_allocation_priority",
+        compute_sudo=True,
+        groups=WHOLTRA_USER,
         help="The tier's allocation priority, +1000 for key accounts.",
     )
     wholtra_contract_pricelist_id = fields.Many2one(
         "product.pricelist",
         string="Contract prices",
+        groups=WHOLTRA_USER,
         help="Account-specific prices. Chained on the tier pricelist: what it does "
         "not price comes from the tier.",
     )
     wholtra_min_order_value = fields.Float(
         string="Minimum order value",
+        groups=WHOLTRA_USER,
         help="Overrides the tier's minimum order value (0: use the tier's).",
     )
     # --- credit hold ---
-    wholtra_hold_manual = fields.Boolean(string="On hold (manual)", tracking=True)
-    wholtra_hold_reason = fields.Char(string="Hold reason", tracking=True)
+    # per company: a credit manager holds or releases a shared customer in the
+    # companies they work for only (jsonb {company id: value})
+    wholtra_hold_manual = fields.Boolean(
+        string="On hold (manual)",
+        company_dependent=True,
+        tracking=True,
+        groups=WHOLTRA_USER,
+    )
+    wholtra_hold_reason = fields.Char(
+        string="Hold reason", company_dependent=True, tracking=True, groups=WHOLTRA_USER
+    )
     wholtra_on_hold = fields.Boolean(
         string="On credit hold",
         compute="_compute_wholtra_hold",
+        compute_sudo=True,
         search="_search_wholtra_on_hold",
+        groups=WHOLTRA_USER,
     )
     wholtra_hold_status = fields.Char(
-        string="Hold status", compute="_compute_wholtra_hold"
+        string="Hold status",
+        compute="_compute_wholtra_hold",
+        compute_sudo=True,
+        groups=WHOLTRA_USER,
     )
     # --- customer intelligence (computed in batch, not stored) ---
     wholtra_last_order_date = fields.Datetime(
-        string="Last order", compute="_compute_wholtra_intelligence"
+        string="Last order",
+        compute="_compute_wholtra_intelligence",
+        groups=WHOLTRA_USER,
     )
     wholtra_order_count_12m = fields.Integer(
-        string="Orders (12 months)", compute="_compute_wholtra_intelligence"
+        string="Orders (12 months)",
+        compute="_compute_wholtra_intelligence",
+        groups=WHOLTRA_USER,
     )
     wholtra_avg_order_value = fields.Monetary(
         string="Average order (12 months)",
         compute="_compute_wholtra_intelligence",
+        groups=WHOLTRA_USER,
         help="Average untaxed amount of confirmed orders of the last 12 months.",
     )
     wholtra_order_frequency = fields.Float(
         string="Orders per month",
         compute="_compute_wholtra_intelligence",
+        groups=WHOLTRA_USER,
         digits=(16, 2),
         help="Confirmed orders of the last 12 months divided by 12.",
     )
     wholtra_open_order_count = fields.Integer(
         string="Open orders",
         compute="_compute_wholtra_intelligence",
+        groups=WHOLTRA_USER,
         help="Confirmed orders not fully delivered.",
     )
     wholtra_open_backorder_count = fields.Integer(
-        string="Open backorders", compute="_compute_wholtra_intelligence"
+        string="Open backorders",
+        compute="_compute_wholtra_intelligence",
+        groups=WHOLTRA_USER,
     )
     wholtra_backorder_eta = fields.Datetime(
         string="Next backorder ETA",
         compute="_compute_wholtra_intelligence",
+        groups=WHOLTRA_USER,
         help="Earliest scheduled date of the open backorders.",
     )
     wholtra_unpaid_amount = fields.Monetary(
-        string="Unpaid", compute="_compute_wholtra_intelligence"
+        string="Unpaid", compute="_compute_wholtra_intelligence", groups=WHOLTRA_USER
     )
     wholtra_overdue_amount = fields.Monetary(
-        string="Overdue", compute="_compute_wholtra_intelligence"
+        string="Overdue", compute="_compute_wholtra_intelligence", groups=WHOLTRA_USER
     )
 
     def _commercial_fields(self):
@@ -100,6 +149,23 @@ class ResPartner(models.Model):
         ]
 
     # ------------------------------------------------------------------ tiers
+    _wholtra_min_order_value_positive = models.Constraint(
+        "CHECK(wholtra_min_order_value >= 0)",
+        "The minimum order value cannot be negative.",
+    )
+
+    @api.constrains("wholtra_min_order_value")
+    def _check_wholtra_min_order_value(self):
+        for partner in self.sudo():
+            if partner.wholtra_min_order_value < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum order value of %(customer)s cannot be negative "
+                        "(0: use the tier's).",
+                        customer=partner.display_name,
+                    )
+                )
+
     @api.depends("wholtra_tier_id.allocation_priority", "wholtra_key_account")
     def _compute_wholtra_allocation_priority(self):
         for partner in self:
@@ -109,26 +175,87 @@ class ResPartner(models.Model):
                 priority += KEY_ACCOUNT_BONUS
             partner.wholtra_allocation_priority = priority
 
+    # ------------------------------------------------------------ protection
+    @api.model
+    def _wholtra_guarded_fields(self):
+        """{field name: group} of the customer fields only that group may change
+        (hook). Superuser code paths (the owning methods) are not checked."""
+        return dict(GUARDED_FIELDS)
+
+    def _wholtra_value_changes(self, fname, value):
+        """Whether writing ``value`` in ``fname`` changes one of ``self``."""
+        field = self._fields[fname]
+        try:
+            new = field.convert_to_cache(value, self, validate=False)
+        except (ValueError, TypeError):
+            return True
+        if field.type == "float":
+            new = new or 0.0
+        for record_sudo in self.sudo():
+            old = field.convert_to_cache(
+                record_sudo[fname], record_sudo, validate=False
+            )
+            if field.type == "float":
+                if float_compare(old or 0.0, new, precision_digits=6):
+                    return True
+            elif (old or False) != (new or False):
+                return True
+        return False
+
+    @api.model
+    def _wholtra_check_guarded_values(self, vals, records=None):
+        """Refuse a change of a guarded field by a user outside its group, on any
+        path (create, write, copy, RPC). ``records``: the records written (None
+        on create: the contact may only repeat what its company has)."""
+        check_finite_numbers(self, vals, ["wholtra_min_order_value"])
+        if self.env.su:
+            return
+        for fname, group in self._wholtra_guarded_fields().items():
+            if fname not in vals or self.env.user.has_group(group):
+                continue
+            if records is not None:
+                changed = records._wholtra_value_changes(fname, vals[fname])
+            else:
+                parent = self.browse(
+                    vals["parent_id"] if isinstance(vals.get("parent_id"), int) else []
+                ).exists()
+                reference = parent.commercial_partner_id
+                changed = (
+                    reference._wholtra_value_changes(fname, vals[fname])
+                    if reference
+                    else self.new({})._wholtra_value_changes(fname, vals[fname])
+                )
+            if changed:
+                raise AccessError(
+                    self.env._(
+                        "You are not allowed to change %(field)s of a customer: "
+                        "ask a %(role)s.",
+                        field=self._fields[fname].string,
+                        role=(
+                            self.env._("credit manager")
+                            if group == CREDIT_MANAGER
+                            else self.env._("sales manager")
+                        ),
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._wholtra_check_guarded_values(vals)
         partners = super().create(vals_list)
-        partners.filtered(
+        partners.sudo().filtered(
             lambda p: p.wholtra_tier_id and p.commercial_partner_id == p
-        )._wholtra_apply_tier()
+        ).sudo(False)._wholtra_apply_tier()
         return partners
 
     def write(self, vals):
-        if "wholtra_hold_manual" in vals and any(
-            p.commercial_partner_id == p
-            and p.wholtra_hold_manual != bool(vals["wholtra_hold_manual"])
-            for p in self
-        ):
-            self._wholtra_check_credit_manager()
+        self._wholtra_check_guarded_values(vals, records=self)
         res = super().write(vals)
         if {"wholtra_tier_id", "wholtra_contract_pricelist_id"} & vals.keys():
-            self.filtered(
+            self.sudo().filtered(
                 lambda p: p.wholtra_tier_id and p.commercial_partner_id == p
-            )._wholtra_apply_tier()
+            ).sudo(False)._wholtra_apply_tier()
         return res
 
     def _wholtra_prepare_tier_values(self):
@@ -174,8 +301,12 @@ class ResPartner(models.Model):
         }
 
     def action_wholtra_create_contract_pricelist(self):
-        """Create the customer's contract pricelist chained on its tier's."""
-        self.ensure_one()
+        """Create the customer's contract pricelist chained on its tier's
+        (sales managers)."""
+        ensure_one_record(self)
+        check_group(
+            self.env, MANAGER, self.env._("create a customer's contract prices")
+        )
         partner = self.commercial_partner_id
         if not partner.wholtra_contract_pricelist_id:
             tier_pricelist = partner.wholtra_tier_id.pricelist_id
@@ -218,12 +349,14 @@ class ResPartner(models.Model):
         company = self.env.company
         currency = company.currency_id
         reasons = defaultdict(list)
-        for partner in commercials:
-            if partner.wholtra_hold_manual:
-                reasons[partner.id].append(
+        # the hold is checked for every user who confirms or ships (stock users
+        # too): read the credit manager's fields of the current company in sudo
+        for partner_sudo in commercials.sudo():
+            if partner_sudo.wholtra_hold_manual:
+                reasons[partner_sudo.id].append(
                     self.env._(
                         "Manual hold: %(reason)s",
-                        reason=partner.wholtra_hold_reason
+                        reason=partner_sudo.wholtra_hold_reason
                         or self.env._("no reason given"),
                     )
                 )
@@ -329,31 +462,47 @@ class ResPartner(models.Model):
 
     def _wholtra_write_hold(self, values, message):
         """Credit managers need no partner-editing right to hold a customer: the
-        group is checked, then only the hold fields are written."""
+        group is checked, then only the hold fields are written, in the current
+        company only (``env.company`` refuses a company the user has no access
+        to)."""
         self._wholtra_check_credit_manager()
-        partners_sudo = self.commercial_partner_id.sudo()
+        company = self.env.company
+        if not self.env.su:
+            self.commercial_partner_id.check_access("read")
+        partners_sudo = self.commercial_partner_id.sudo().with_company(company)
         partners_sudo.write(values)
         for partner_sudo in partners_sudo:
             partner_sudo.message_post(
                 body=message, author_id=self.env.user.partner_id.id
             )
 
+    def _wholtra_check_hold_reason(self, reason):
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(self.env._("Enter a reason."))
+
     def _wholtra_set_hold(self, reason):
-        """Put the commercial partners on manual hold and log it in the chatter."""
+        """Put the commercial partners on manual hold in the current company and
+        log it in the chatter."""
+        self._wholtra_check_hold_reason(reason)
         self._wholtra_write_hold(
             {"wholtra_hold_manual": True, "wholtra_hold_reason": reason},
             self.env._("Credit hold set: %(reason)s", reason=reason),
         )
 
     def _wholtra_lift_hold(self, reason):
-        """Lift the manual hold of the commercial partners and log it."""
+        """Lift the manual hold of the commercial partners in the current company
+        and log it."""
+        self._wholtra_check_hold_reason(reason)
         self._wholtra_write_hold(
             {"wholtra_hold_manual": False, "wholtra_hold_reason": False},
             self.env._("Credit hold lifted: %(reason)s", reason=reason),
         )
 
     def action_wholtra_hold_wizard(self):
-        self.ensure_one()
+        """Open the wizard that sets or lifts the customer's hold (credit
+        managers)."""
+        ensure_one_record(self)
+        self._wholtra_check_credit_manager()
         return self.env["wholtra.order.approval.wizard"]._wholtra_open(
             "lift_hold"
             if self.commercial_partner_id.wholtra_hold_manual
@@ -476,7 +625,8 @@ class ResPartner(models.Model):
     # ---------------------------------------------------------------- reorder
     def action_wholtra_reorder(self):
         """New quotation with the lines of the customer's last confirmed order."""
-        self.ensure_one()
+        ensure_one_record(self)
+        check_group(self.env, SALESMAN, self.env._("create a quotation"))
         last_order = self.env["sale.order"].search(
             [
                 ("partner_id", "child_of", self.commercial_partner_id.id),

@@ -1,16 +1,69 @@
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero, format_amount
+
+from ..tools import check_group, ensure_one_record
 
 CREDIT_MANAGER = "wholtra_orders.group_wholtra_credit_manager"
 MANAGER = "wholtra_orders.group_wholtra_manager"
+SALESMAN = "sales_team.group_sale_salesman"
+WHOLTRA_USER = "wholtra_orders.group_wholtra_user"
 
-# approval flag -> group allowed to set it
-APPROVAL_GROUPS = {
-    "wholtra_hold_released": CREDIT_MANAGER,
-    "wholtra_margin_approved": MANAGER,
-    "wholtra_terms_overridden": MANAGER,
-}
+# The approval types of a quotation: one entry drives the stored fields' guard,
+# the confirmation check, the block messages, the wizard and the chatter.
+# Adding an approval = one entry here + its three stored fields + its check.
+#   key            wizard approval_type, action_wholtra_<action>
+#   block          key of the block in _wholtra_get_confirmation_blocks()
+#   flag / reason_field / user_field   stored fields (never copied)
+#   message_field  computed field with the block message
+#   group          group that owns the decision
+#   company_switch company field that enables the check (None: always on)
+#   allowed        company field that must be set to approve (None: always)
+#   check          method returning the block message (or False)
+#   states         order states in which it may be given
+APPROVAL_TYPES = (
+    {
+        "key": "release_hold",
+        "block": "hold",
+        "flag": "wholtra_hold_released",
+        "reason_field": "wholtra_hold_release_reason",
+        "user_field": "wholtra_hold_released_by_id",
+        "message_field": "wholtra_hold_message",
+        "group": CREDIT_MANAGER,
+        "company_switch": None,
+        "allowed": None,
+        "check": "_wholtra_get_hold_block",
+        # a confirmed order is released for shipping (stop-ship)
+        "states": ("draft", "sent", "sale"),
+    },
+    {
+        "key": "approve_margin",
+        "block": "margin",
+        "flag": "wholtra_margin_approved",
+        "reason_field": "wholtra_margin_approval_reason",
+        "user_field": "wholtra_margin_approved_by_id",
+        "message_field": "wholtra_margin_message",
+        "group": MANAGER,
+        "company_switch": "wholtra_margin_control",
+        "allowed": None,
+        "check": "_wholtra_get_margin_block",
+        "states": ("draft", "sent"),
+    },
+    {
+        "key": "override_terms",
+        "block": "terms",
+        "flag": "wholtra_terms_overridden",
+        "reason_field": "wholtra_terms_override_reason",
+        "user_field": "wholtra_terms_overridden_by_id",
+        "message_field": "wholtra_terms_message",
+        "group": MANAGER,
+        "company_switch": "wholtra_enforce_account_terms",
+        "allowed": "wholtra_terms_allow_override",
+        "check": "_wholtra_get_terms_block",
+        "states": ("draft", "sent"),
+    },
+)
+APPROVAL_FLAGS = [t["flag"] for t in APPROVAL_TYPES]
 
 
 class SaleOrder(models.Model):
@@ -21,42 +74,63 @@ class SaleOrder(models.Model):
         string="Hold released", copy=False, readonly=True, tracking=True
     )
     wholtra_hold_release_reason = fields.Char(
-        string="Hold release reason", copy=False, readonly=True
+        string="Hold release reason", copy=False, readonly=True, groups=WHOLTRA_USER
     )
     wholtra_hold_released_by_id = fields.Many2one(
-        "res.users", string="Hold released by", copy=False, readonly=True
+        "res.users",
+        string="Hold released by",
+        copy=False,
+        readonly=True,
+        groups=WHOLTRA_USER,
     )
     wholtra_margin_approved = fields.Boolean(
         string="Margin approved", copy=False, readonly=True, tracking=True
     )
     wholtra_margin_approval_reason = fields.Char(
-        string="Margin approval reason", copy=False, readonly=True
+        string="Margin approval reason", copy=False, readonly=True, groups=WHOLTRA_USER
     )
     wholtra_margin_approved_by_id = fields.Many2one(
-        "res.users", string="Margin approved by", copy=False, readonly=True
+        "res.users",
+        string="Margin approved by",
+        copy=False,
+        readonly=True,
+        groups=WHOLTRA_USER,
     )
     wholtra_terms_overridden = fields.Boolean(
         string="MOV/MOQ overridden", copy=False, readonly=True, tracking=True
     )
     wholtra_terms_override_reason = fields.Char(
-        string="MOV/MOQ override reason", copy=False, readonly=True
+        string="MOV/MOQ override reason", copy=False, readonly=True, groups=WHOLTRA_USER
     )
     wholtra_terms_overridden_by_id = fields.Many2one(
-        "res.users", string="MOV/MOQ overridden by", copy=False, readonly=True
+        "res.users",
+        string="MOV/MOQ overridden by",
+        copy=False,
+        readonly=True,
+        groups=WHOLTRA_USER,
     )
     # --- blocks shown on the quotation ---
-    wholtra_hold_message = fields.Text(compute="_compute_wholtra_blocks")
-    wholtra_margin_message = fields.Text(compute="_compute_wholtra_blocks")
-    wholtra_terms_message = fields.Text(compute="_compute_wholtra_blocks")
+    wholtra_hold_message = fields.Text(
+        compute="_compute_wholtra_blocks", groups=WHOLTRA_USER
+    )
+    wholtra_margin_message = fields.Text(
+        compute="_compute_wholtra_blocks", groups=WHOLTRA_USER
+    )
+    wholtra_terms_message = fields.Text(
+        compute="_compute_wholtra_blocks", groups=WHOLTRA_USER
+    )
     wholtra_block_message = fields.Text(
-        string="Blocked because", compute="_compute_wholtra_blocks"
+        string="Blocked because", compute="_compute_wholtra_blocks", groups=WHOLTRA_USER
     )
     # --- audit and customer intelligence ---
     wholtra_price_override_ids = fields.One2many(
-        "wholtra.price.override", "order_id", string="Price overrides"
+        "wholtra.price.override",
+        "order_id",
+        string="Price overrides",
+        groups=WHOLTRA_USER,
     )
     wholtra_price_override_count = fields.Integer(
-        compute="_compute_wholtra_price_override_count"
+        compute="_compute_wholtra_price_override_count", groups=WHOLTRA_USER
     )
     wholtra_audit_price_overrides = fields.Boolean(
         related="company_id.wholtra_audit_price_overrides"
@@ -65,38 +139,49 @@ class SaleOrder(models.Model):
         related="company_id.currency_id", string="Company currency"
     )
     wholtra_tier_id = fields.Many2one(
-        related="partner_id.commercial_partner_id.wholtra_tier_id", string="Price tier"
+        related="partner_id.commercial_partner_id.wholtra_tier_id",
+        string="Price tier",
+        groups=WHOLTRA_USER,
     )
     wholtra_last_order_date = fields.Datetime(
-        related="partner_id.commercial_partner_id.wholtra_last_order_date"
+        related="partner_id.commercial_partner_id.wholtra_last_order_date",
+        groups=WHOLTRA_USER,
     )
     wholtra_avg_order_value = fields.Monetary(
         related="partner_id.commercial_partner_id.wholtra_avg_order_value",
         currency_field="wholtra_company_currency_id",
+        groups=WHOLTRA_USER,
     )
     wholtra_order_frequency = fields.Float(
-        related="partner_id.commercial_partner_id.wholtra_order_frequency"
+        related="partner_id.commercial_partner_id.wholtra_order_frequency",
+        groups=WHOLTRA_USER,
     )
     wholtra_open_order_count = fields.Integer(
-        related="partner_id.commercial_partner_id.wholtra_open_order_count"
+        related="partner_id.commercial_partner_id.wholtra_open_order_count",
+        groups=WHOLTRA_USER,
     )
     wholtra_open_backorder_count = fields.Integer(
-        related="partner_id.commercial_partner_id.wholtra_open_backorder_count"
+        related="partner_id.commercial_partner_id.wholtra_open_backorder_count",
+        groups=WHOLTRA_USER,
     )
     wholtra_backorder_eta = fields.Datetime(
-        related="partner_id.commercial_partner_id.wholtra_backorder_eta"
+        related="partner_id.commercial_partner_id.wholtra_backorder_eta",
+        groups=WHOLTRA_USER,
     )
     wholtra_unpaid_amount = fields.Monetary(
         related="partner_id.commercial_partner_id.wholtra_unpaid_amount",
         currency_field="wholtra_company_currency_id",
+        groups=WHOLTRA_USER,
     )
     wholtra_overdue_amount = fields.Monetary(
         related="partner_id.commercial_partner_id.wholtra_overdue_amount",
         currency_field="wholtra_company_currency_id",
+        groups=WHOLTRA_USER,
     )
     wholtra_partner_hold_status = fields.Char(
         related="partner_id.commercial_partner_id.wholtra_hold_status",
         string="Customer hold status",
+        groups=WHOLTRA_USER,
     )
 
     def _compute_wholtra_price_override_count(self):
@@ -115,35 +200,63 @@ class SaleOrder(models.Model):
         "order_line.discount",
         "order_line.margin_percent",
         "order_line.product_uom_qty",
-        "wholtra_hold_released",
-        "wholtra_margin_approved",
-        "wholtra_terms_overridden",
+        *APPROVAL_FLAGS,
     )
     def _compute_wholtra_blocks(self):
+        approvals = self._wholtra_approval_types().values()
         for order in self:
-            messages = {"hold": False, "margin": False, "terms": False}
+            messages = {}
             if order.state in ("draft", "sent") and order.partner_id:
-                messages.update(order._wholtra_get_confirmation_blocks())
-            order.wholtra_hold_message = messages["hold"]
-            order.wholtra_margin_message = messages["margin"]
-            order.wholtra_terms_message = messages["terms"]
+                messages = order._wholtra_get_confirmation_blocks()
+            for approval in approvals:
+                order[approval["message_field"]] = messages.get(approval["block"])
             order.wholtra_block_message = (
                 "\n\n".join(m for m in messages.values() if m) or False
             )
 
+    # -------------------------------------------------------- approval types
+    @api.model
+    def _wholtra_approval_types(self):
+        """The approval types (see APPROVAL_TYPES) with their translated labels:
+        {key: descriptor}, in display order (hook: append to add one)."""
+        labels = {
+            "release_hold": self.env._("Release the credit hold for this order"),
+            "approve_margin": self.env._("Approve margin and discounts"),
+            "override_terms": self.env._("Override minimum order value / MOQ"),
+        }
+        return {
+            approval["key"]: dict(approval, label=labels.get(approval["key"], ""))
+            for approval in APPROVAL_TYPES
+        }
+
+    @api.model
+    def _wholtra_get_approval_type(self, key):
+        approval = self._wholtra_approval_types().get(key)
+        if not approval:
+            raise UserError(self.env._("Unknown approval type: %(key)s.", key=str(key)))
+        return approval
+
     # ------------------------------------------------------------ protection
     @api.model
     def _wholtra_check_approval_rights(self, vals):
-        """Approval flags are set by their group only, on any path (create, write,
-        copy with defaults, RPC)."""
-        if self.env.su:
+        """Approval fields (flag, reason, approver) are set by their group only,
+        on any path (create, write, copy with defaults, RPC); withdrawing
+        (False) is the system's (lines changed) or the group's."""
+        if self.env.su or not isinstance(vals, dict):
             return
-        for field_name, group in APPROVAL_GROUPS.items():
-            if vals.get(field_name) and not self.env.user.has_group(group):
+        for approval in self._wholtra_approval_types().values():
+            fnames = (
+                approval["flag"],
+                approval["reason_field"],
+                approval["user_field"],
+            )
+            if any(vals.get(fname) for fname in fnames) and not (
+                self.env.user.has_group(approval["group"])
+            ):
                 raise AccessError(
                     self.env._(
                         "You are not allowed to approve this: %(what)s.",
-                        what=self._fields[field_name].string,
+                        what=approval["label"],
                     )
                 )
 
@@ -169,15 +282,11 @@ class SaleOrder(models.Model):
         """{'hold'|'margin'|'terms': message} of what prevents confirming (hook)."""
         self.ensure_one()
         blocks = {}
-        if not self.wholtra_hold_released:
-            blocks["hold"] = self._wholtra_get_hold_block()
-        if self.company_id.wholtra_margin_control and not self.wholtra_margin_approved:
-            blocks["margin"] = self._wholtra_get_margin_block()
-        if (
-            self.company_id.wholtra_enforce_account_terms
-            and not self.wholtra_terms_overridden
-        ):
-            blocks["terms"] = self._wholtra_get_terms_block()
+        for approval in self._wholtra_approval_types().values():
+            switch = approval["company_switch"]
+            if self[approval["flag"]] or (switch and not self.company_id[switch]):
+                continue
+            blocks[approval["block"]] = getattr(self, approval["check"])()
         return {key: msg for key, msg in blocks.items() if msg}
 
     def _wholtra_get_hold_block(self):
@@ -202,19 +311,24 @@ class SaleOrder(models.Model):
 
     def _wholtra_get_margin_floor(self):
         self.ensure_one()
-        tier = self.partner_id.commercial_partner_id.wholtra_tier_id
+        tier = self.partner_id.commercial_partner_id.sudo().wholtra_tier_id
         return tier.margin_floor or self.company_id.wholtra_default_margin_floor
 
     def _wholtra_get_margin_block(self):
         self.ensure_one()
-        tier = self.partner_id.commercial_partner_id.wholtra_tier_id
+        # the customer's terms and product floors are read for whoever confirms
+        tier = self.partner_id.commercial_partner_id.sudo().wholtra_tier_id
         order_floor = self._wholtra_get_margin_floor()
         max_discount = tier.max_discount
+        product_floors = {
+            product_sudo.id: product_sudo.wholtra_margin_floor
+            for product_sudo in self.order_line.product_id.sudo()
+        }
         problems = []
         for line in self.order_line:
             if line.display_type or not line.product_id or line.is_downpayment:
                 continue
-            floor = line.product_id.wholtra_margin_floor or order_floor
+            floor = product_floors.get(line.product_id.id) or order_floor
             if floor and line._wholtra_is_under_margin_floor(floor):
                 problems.append(
                     self.env._(
@@ -247,9 +361,10 @@ class SaleOrder(models.Model):
     def _wholtra_get_min_order_value(self):
         """Minimum untaxed order value for this order's customer (hook)."""
         self.ensure_one()
-        partner = self.partner_id.commercial_partner_id
+        partner_sudo = self.partner_id.commercial_partner_id.sudo()
         return (
-            partner.wholtra_min_order_value or partner.wholtra_tier_id.min_order_value
+            partner_sudo.wholtra_min_order_value
+            or partner_sudo.wholtra_tier_id.min_order_value
         )
 
     def _wholtra_get_terms_block(self):
@@ -325,21 +440,11 @@ class SaleOrder(models.Model):
         figures, so they no longer hold."""
         approved = self.filtered(
             lambda o: o.state in ("draft", "sent")
-            and (
-                o.wholtra_hold_released
-                or o.wholtra_margin_approved
-                or o.wholtra_terms_overridden
-            )
+            and any(o[flag] for flag in APPROVAL_FLAGS)
         )
         if not approved:
             return
-        approved.write(
-            {
-                "wholtra_hold_released": False,
-                "wholtra_margin_approved": False,
-                "wholtra_terms_overridden": False,
-            }
-        )
+        approved.write(dict.fromkeys(APPROVAL_FLAGS, False))
         for order in approved:
             order.message_post(
                 body=self.env._(
@@ -348,67 +453,87 @@ class SaleOrder(models.Model):
             )
 
     # ------------------------------------------------------ approval actions
-    def _wholtra_approve(self, approval_type, reason):
-        """Record an approval by the current user (checked by write())."""
-        field_prefix = {
-            "release_hold": (
-                "wholtra_hold_released",
-                "wholtra_hold_release_reason",
-                "wholtra_hold_released_by_id",
-            ),
-            "approve_margin": (
-                "wholtra_margin_approved",
-                "wholtra_margin_approval_reason",
-                "wholtra_margin_approved_by_id",
-            ),
-            "override_terms": (
-                "wholtra_terms_overridden",
-                "wholtra_terms_override_reason",
-                "wholtra_terms_overridden_by_id",
-            ),
-        }[approval_type]
-        flag, reason_field, user_field = field_prefix
-        if approval_type == "override_terms" and not all(
-            self.company_id.mapped("wholtra_terms_allow_override")
-        ):
+    def _wholtra_check_can_approve(self, approval_type):
+        """Clean errors before an approval: group, company, state (API safe)."""
+        approval = self._wholtra_get_approval_type(approval_type)
+        check_group(self.env, approval["group"], approval["label"])
+        if not self:
+            raise UserError(self.env._("Select the quotations to approve."))
+        if not self.env.su:
+            self.check_access("write")
+            foreign = self.company_id - self.env.companies
+            if foreign:
+                raise AccessError(
+                    self.env._(
+                        "You cannot approve orders of %(companies)s.",
+                        companies=", ".join(foreign.mapped("name")),
+                    )
+                )
+        wrong_state = self.filtered(lambda o: o.state not in approval["states"])
+        if wrong_state:
+            raise UserError(
+                self.env._(
+                    "%(what)s is not possible for %(orders)s in this state.",
+                    what=approval["label"],
+                    orders=", ".join(wrong_state.mapped("name")),
+                )
+            )
+        allowed = approval["allowed"]
+        if allowed and not all(self.company_id.mapped(allowed)):
             raise AccessError(
                 self.env._(
                     "Overriding the minimum order value or MOQ is not allowed in "
                     "this company."
                 )
             )
-        self.write({flag: True, reason_field: reason, user_field: self.env.uid})
-        label = self._fields[flag].string
+        return approval
+
+    def _wholtra_approve(self, approval_type, reason):
+        """Record an approval by the current user (checked by write())."""
+        approval = self._wholtra_check_can_approve(approval_type)
+        if not isinstance(reason, str) or not reason.strip():
+            raise UserError(self.env._("Enter a reason."))
+        self.write(
+            {
+                approval["flag"]: True,
+                approval["reason_field"]: reason,
+                approval["user_field"]: self.env.uid,
+            }
+        )
         for order in self:
             order.message_post(
                 body=self.env._(
                     "%(what)s by %(user)s: %(reason)s",
-                    what=label,
+                    what=self._fields[approval["flag"]].string,
                     user=self.env.user.name,
                     reason=reason,
                 )
             )
 
-    def action_wholtra_release_hold(self):
-        self.ensure_one()
+    def _wholtra_open_approval(self, approval_type):
+        ensure_one_record(self)
+        self._wholtra_check_can_approve(approval_type)
         return self.env["wholtra.order.approval.wizard"]._wholtra_open(
-            "release_hold", order=self
+            approval_type, order=self
         )
+
+    def action_wholtra_release_hold(self):
+        """Open the wizard releasing this quotation from the credit hold
+        (credit managers)."""
+        return self._wholtra_open_approval("release_hold")
 
     def action_wholtra_approve_margin(self):
-        self.ensure_one()
-        return self.env["wholtra.order.approval.wizard"]._wholtra_open(
-            "approve_margin", order=self
-        )
+        """Open the wizard approving margin and discounts (sales managers)."""
+        return self._wholtra_open_approval("approve_margin")
 
     def action_wholtra_override_terms(self):
-        self.ensure_one()
-        return self.env["wholtra.order.approval.wizard"]._wholtra_open(
-            "override_terms", order=self
-        )
+        """Open the wizard overriding MOV / MOQ (sales managers)."""
+        return self._wholtra_open_approval("override_terms")
 
     def action_wholtra_view_price_overrides(self):
-        self.ensure_one()
+        """The price override log of this order."""
+        ensure_one_record(self)
+        check_group(self.env, WHOLTRA_USER, self.env._("see the price override log"))
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "wholtra_orders.wholtra_price_override_action"
         )
@@ -426,6 +551,7 @@ class SaleOrder(models.Model):
         )
 
     def action_update_prices(self):
+        ensure_one_record(self)
         res = super().action_update_prices()
         kept = self.order_line.filtered("wholtra_price_overridden")
         if kept:
@@ -484,7 +610,8 @@ class SaleOrder(models.Model):
 
     def action_wholtra_reorder(self):
         """New quotation with the same lines at today's prices."""
-        self.ensure_one()
+        ensure_one_record(self)
+        check_group(self.env, SALESMAN, self.env._("create a quotation"))
         new_order = self.create(self._wholtra_prepare_reorder_values())
         new_order.message_post(
             body=self.env._("Reorder of %(order)s", order=self._get_html_link())

@@ -1,6 +1,10 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import float_compare, float_is_zero
+
+from ..tools import check_finite_numbers
+
+NUMBER_FIELDS = ("price_unit", "discount", "product_uom_qty")
 
 
 class SaleOrderLine(models.Model):
@@ -68,11 +72,17 @@ class SaleOrderLine(models.Model):
         return price_unit, discount
 
     def _wholtra_audit_needed(self, vals):
-        return (
-            ("price_unit" in vals or "discount" in vals)
-            and not self.env.context.get("sale_write_from_compute")
-            and not self.env.context.get("wholtra_no_price_audit")
-        )
+        """A manual price or discount is audited. Odoo's own recomputation
+        (``sale_write_from_compute``) is not a manual change; the
+        ``wholtra_no_price_audit`` key skips the audit for superuser code only
+        (e.g. a data import run by the system), never for a user's call."""
+        if not isinstance(vals, dict) or not (
+            "price_unit" in vals or "discount" in vals
+        ):
+            return False
+        if self.env.context.get("sale_write_from_compute"):
+            return False
+        return not (self.env.su and self.env.context.get("wholtra_no_price_audit"))
 
     def _wholtra_is_under_margin_floor(self, floor):
         """Margin (sale_margin) under ``floor`` percent; a free or negative line of a
@@ -94,17 +104,30 @@ class SaleOrderLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._wholtra_check_system_fields(vals)
         lines = super().create(vals_list)
         lines.order_id._wholtra_withdraw_approvals()
-        if not self.env.context.get("wholtra_no_price_audit"):
-            for line, vals in zip(lines, vals_list, strict=False):
-                if self._wholtra_audit_needed(vals):
-                    line._wholtra_log_price_overrides(
-                        vals.get("wholtra_override_reason")
-                    )
+        for line, vals in zip(lines, vals_list, strict=False):
+            if self._wholtra_audit_needed(vals):
+                line._wholtra_log_price_overrides(vals.get("wholtra_override_reason"))
         return lines
 
+    @api.model
+    def _wholtra_check_system_fields(self, vals):
+        """Amounts are finite numbers; the override flag is the audit's: set by
+        _wholtra_log_price_overrides (sudo) only."""
+        check_finite_numbers(self, vals, NUMBER_FIELDS)
+        if not self.env.su and "wholtra_price_overridden" in vals:
+            raise AccessError(
+                self.env._(
+                    "The price override flag is set by the price audit only: change "
+                    "the unit price or discount instead."
+                )
+            )
+
     def write(self, vals):
+        self._wholtra_check_system_fields(vals)
         res = super().write(vals)
         if self._wholtra_approval_fields() & vals.keys():
             self.order_id._wholtra_withdraw_approvals()
@@ -122,6 +145,7 @@ class SaleOrderLine(models.Model):
         """Log lines whose price or discount differs from the pricelist's, flag them
         so recomputations keep them, and require a reason above the threshold."""
         log_vals = []
+        price_digits = self.env["decimal.precision"].precision_get("Product Price")
         flagged = self.browse()
         unflagged = self.browse()
         for line in self:
@@ -135,8 +159,10 @@ class SaleOrderLine(models.Model):
             ):
                 continue
             ref_price, ref_discount = line._wholtra_get_reference_price()
-            currency = line.currency_id or company.currency_id
-            price_changed = currency.compare_amounts(line.price_unit, ref_price) != 0
+            price_changed = (
+                float_compare(line.price_unit, ref_price, precision_digits=price_digits)
+                != 0
+            )
             discount_changed = (
                 float_compare(line.discount, ref_discount, precision_digits=2) != 0
             )
@@ -147,7 +173,10 @@ class SaleOrderLine(models.Model):
             last = line.wholtra_price_override_ids.sorted("id", reverse=True)[:1]
             if (
                 last
-                and currency.compare_amounts(last.price_unit, line.price_unit) == 0
+                and float_compare(
+                    last.price_unit, line.price_unit, precision_digits=price_digits
+                )
+                == 0
                 and float_compare(last.discount, line.discount, precision_digits=2) == 0
             ):
                 flagged |= line
@@ -187,13 +216,14 @@ class SaleOrderLine(models.Model):
             )
             flagged |= line
         if log_vals:
-            self.env["wholtra.price.override"].create(log_vals)
+            # the audit trail is written by this method only (no user may create,
+            # edit or delete entries): author and date are set by the model
+            overrides_sudo = self.env["wholtra.price.override"].sudo()
+            overrides_sudo.create(log_vals)
         to_flag = flagged.filtered(lambda line: not line.wholtra_price_overridden)
         if to_flag:
-            to_flag.with_context(
-                wholtra_no_price_audit=True
-            ).wholtra_price_overridden = True
+            to_flag_sudo = to_flag.sudo()
+            to_flag_sudo.wholtra_price_overridden = True
         if unflagged:
-            unflagged.with_context(
-                wholtra_no_price_audit=True
-            ).wholtra_price_overridden = False
+            unflagged_sudo = unflagged.sudo()
+            unflagged_sudo.wholtra_price_overridden = False

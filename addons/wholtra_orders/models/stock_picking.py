@@ -1,40 +1,68 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+WHOLTRA_USER = "wholtra_orders.group_wholtra_user"
+STOCK_USER = "stock.group_stock_user"
+
 
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
     wholtra_hold_message = fields.Text(
-        string="Stop-ship", compute="_compute_wholtra_hold_message"
+        string="Stop-ship",
+        compute="_compute_wholtra_hold_message",
+        groups=f"{STOCK_USER},{WHOLTRA_USER}",
     )
 
     def _wholtra_pickings_to_check(self):
-        return self.filtered(
+        """Outgoing deliveries still to ship whose sales order is not released.
+
+        Read in sudo: a stock user validating a delivery need not read sales
+        orders or customers' credit data to be stopped by the hold."""
+        pickings_sudo = self.sudo()
+        return pickings_sudo.filtered(
             lambda p: p.picking_type_code == "outgoing"
-            and p.partner_id
+            and (p.sale_id or p.partner_id)
             and p.state not in ("done", "cancel")
             and not p.sale_id.wholtra_hold_released
         )
 
+    def _wholtra_hold_customer(self):
+        """The customer whose hold stops this delivery: the sales order's
+        commercial partner, whatever the delivery's partner says (it may be
+        changed or cleared on the delivery); the delivery's partner without a
+        sales order."""
+        self.ensure_one()
+        partner = self.sale_id.partner_id or self.partner_id
+        return partner.commercial_partner_id
+
+    def _wholtra_hold_groups(self):
+        """{(customer, company): pickings} of the pickings to check, in sudo."""
+        return self._wholtra_pickings_to_check().grouped(
+            lambda p: (p._wholtra_hold_customer(), p.company_id)
+        )
+
     def _compute_wholtra_hold_message(self):
         self.wholtra_hold_message = False
-        to_check = self._wholtra_pickings_to_check()
-        reasons = to_check.partner_id._wholtra_hold_reasons_batch()
-        for picking in to_check:
-            partner_reasons = reasons.get(picking.partner_id.commercial_partner_id.id)
-            if partner_reasons:
-                picking.wholtra_hold_message = "\n".join(partner_reasons)
+        for (
+            customer_sudo,
+            company,
+        ), pickings_sudo in self._wholtra_hold_groups().items():
+            reasons = customer_sudo.with_company(
+                company or self.env.company
+            )._wholtra_get_hold_reasons()
+            if reasons:
+                self.browse(pickings_sudo.ids).wholtra_hold_message = "\n".join(reasons)
 
     def _wholtra_check_credit_hold(self):
         """Stop-ship: outgoing deliveries of customers on hold cannot be validated,
         unless a credit manager released their sales order."""
-        pickings = self._wholtra_pickings_to_check()
-        for partner, partner_pickings in pickings.grouped(
-            lambda p: p.partner_id.commercial_partner_id
-        ).items():
-            reasons = partner.with_company(
-                partner_pickings.company_id[:1] or self.env.company
+        for (
+            customer_sudo,
+            company,
+        ), pickings_sudo in self._wholtra_hold_groups().items():
+            reasons = customer_sudo.with_company(
+                company or self.env.company
             )._wholtra_get_hold_reasons()
             if reasons:
                 raise UserError(
@@ -42,13 +70,14 @@ class StockPicking(models.Model):
                         "%(pickings)s cannot be shipped: %(customer)s is on credit "
                         "hold:\n%(reasons)s\nA credit manager can release the sales "
                         "order or lift the hold.",
-                        pickings=", ".join(partner_pickings.mapped("name")),
-                        customer=partner.name,
+                        pickings=", ".join(pickings_sudo.mapped("name")),
+                        customer=customer_sudo.name,
                         reasons="\n".join(f"- {reason}" for reason in reasons),
                     )
                 )
 
     def button_validate(self):
+        # Odoo's own checks and access rights apply (an empty call is a no-op)
         self._wholtra_check_credit_hold()
         return super().button_validate()
 

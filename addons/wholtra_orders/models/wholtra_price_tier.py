@@ -1,6 +1,16 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import check_finite_numbers, ensure_one_record
+
+MAX_PRIORITY = 1_000_000
+NUMBER_FIELDS = (
+    "min_order_value",
+    "allocation_priority",
+    "max_discount",
+    "margin_floor",
+)
+
 
 class WholtraPriceTier(models.Model):
     _name = "wholtra.price.tier"
@@ -59,6 +69,35 @@ class WholtraPriceTier(models.Model):
         "The margin floor must be between 0 and 100%.",
     )
 
+    @api.constrains("min_order_value", "max_discount", "margin_floor")
+    def _check_wholtra_tier_values(self):
+        # same rules as the DB checks, with a message naming the tier
+        for tier in self:
+            if tier.min_order_value < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum order value of tier %(tier)s cannot be "
+                        "negative (0: no minimum).",
+                        tier=tier.name,
+                    )
+                )
+            if not 0 <= tier.max_discount <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The maximum discount of tier %(tier)s must be between 0 "
+                        "and 100%%.",
+                        tier=tier.name,
+                    )
+                )
+            if not 0 <= tier.margin_floor < 100:
+                raise ValidationError(
+                    self.env._(
+                        "The margin floor of tier %(tier)s must be between 0 and "
+                        "100%%.",
+                        tier=tier.name,
+                    )
+                )
+
     def _compute_partner_count(self):
         counts = dict(
             self.env["res.partner"]._read_group(
@@ -72,6 +111,16 @@ class WholtraPriceTier(models.Model):
 
     @api.model
     def _wholtra_check_pricelist_vals(self, vals):
+        check_finite_numbers(self, vals, NUMBER_FIELDS)
+        priority = vals.get("allocation_priority")
+        if priority and not -MAX_PRIORITY <= float(priority) <= MAX_PRIORITY:
+            raise ValidationError(
+                self.env._(
+                    "The allocation priority must be between %(min)s and %(max)s.",
+                    min=-MAX_PRIORITY,
+                    max=MAX_PRIORITY,
+                )
+            )
         if "pricelist_id" in vals and not vals["pricelist_id"]:
             raise ValidationError(
                 self.env._("A price tier needs a pricelist: choose one first.")
@@ -80,6 +129,8 @@ class WholtraPriceTier(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if not isinstance(vals, dict):
+                raise ValidationError(self.env._("Invalid values for a price tier."))
             vals.setdefault("pricelist_id", False)
             self._wholtra_check_pricelist_vals(vals)
         return super().create(vals_list)
@@ -95,7 +146,8 @@ class WholtraPriceTier(models.Model):
         return res
 
     def action_view_partners(self):
-        self.ensure_one()
+        """The customers of this tier."""
+        ensure_one_record(self)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Customers of %(tier)s", tier=self.name),

@@ -1,5 +1,6 @@
 from . import (
     test_credit_hold,
+    test_fuzz,
     test_hold_tour,
     test_install,
     test_intelligence,
@@ -7,6 +8,7 @@ from . import (
     test_performance,
     test_price_overrides,
     test_reorder,
+    test_security,
     test_stack_tour,
     test_terms,
     test_tiers,

@@ -1,16 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-CREDIT_MANAGER = "wholtra_orders.group_wholtra_credit_manager"
-MANAGER = "wholtra_orders.group_wholtra_manager"
+from ..tools import check_group, ensure_one_record
 
-REQUIRED_GROUPS = {
-    "release_hold": CREDIT_MANAGER,
-    "set_hold": CREDIT_MANAGER,
-    "lift_hold": CREDIT_MANAGER,
-    "approve_margin": MANAGER,
-    "override_terms": MANAGER,
-}
+CREDIT_MANAGER = "wholtra_orders.group_wholtra_credit_manager"
 
 
 class WholtraOrderApprovalWizard(models.TransientModel):
@@ -18,14 +11,7 @@ class WholtraOrderApprovalWizard(models.TransientModel):
     _description = "Approve, release or put on hold with a reason"
 
     approval_type = fields.Selection(
-        [
-            ("release_hold", "Release the credit hold for this order"),
-            ("approve_margin", "Approve margin and discounts"),
-            ("override_terms", "Override minimum order value / MOQ"),
-            ("set_hold", "Put the customer on hold"),
-            ("lift_hold", "Lift the customer's hold"),
-        ],
-        required=True,
+        selection="_selection_approval_type", required=True
     )
     order_id = fields.Many2one("sale.order")
     partner_id = fields.Many2one("res.partner")
@@ -33,10 +19,26 @@ class WholtraOrderApprovalWizard(models.TransientModel):
     reason = fields.Char(required=True)
 
     @api.model
+    def _wholtra_partner_actions(self):
+        """Customer-level actions of the wizard: {key: label} (credit managers)."""
+        return {
+            "set_hold": self.env._("Put the customer on hold"),
+            "lift_hold": self.env._("Lift the customer's hold"),
+        }
+
+    @api.model
+    def _selection_approval_type(self):
+        # order approvals come from the registry of sale.order
+        order_types = self.env["sale.order"]._wholtra_approval_types()
+        selection = [(key, approval["label"]) for key, approval in order_types.items()]
+        selection += list(self._wholtra_partner_actions().items())
+        return selection
+
+    @api.model
     def _wholtra_open(self, approval_type, order=None, partner=None):
         return {
             "type": "ir.actions.act_window",
-            "name": dict(self._fields["approval_type"].selection)[approval_type],
+            "name": dict(self._selection_approval_type())[approval_type],
             "res_model": self._name,
             "view_mode": "form",
             "target": "new",
@@ -49,35 +51,48 @@ class WholtraOrderApprovalWizard(models.TransientModel):
 
     @api.depends("approval_type", "order_id", "partner_id")
     def _compute_block_message(self):
+        order_types = self.env["sale.order"]._wholtra_approval_types()
         for wizard in self:
-            if wizard.order_id:
-                key = {
-                    "release_hold": "wholtra_hold_message",
-                    "approve_margin": "wholtra_margin_message",
-                    "override_terms": "wholtra_terms_message",
-                }.get(wizard.approval_type)
-                wizard.block_message = key and wizard.order_id[key]
+            approval = order_types.get(wizard.approval_type)
+            if approval and wizard.order_id:
+                wizard.block_message = wizard.order_id.sudo()[approval["message_field"]]
+            elif wizard.partner_id and not approval:
+                wizard.block_message = wizard.partner_id.sudo().wholtra_hold_status
             else:
-                wizard.block_message = wizard.partner_id.wholtra_hold_status
+                wizard.block_message = False
 
     def action_apply(self):
-        self.ensure_one()
-        if not self.env.user.has_group(REQUIRED_GROUPS[self.approval_type]):
-            raise AccessError(
-                self.env._(
-                    "You are not allowed to do this: %(what)s.",
-                    what=dict(self._fields["approval_type"].selection)[
-                        self.approval_type
-                    ],
-                )
-            )
+        """Apply the approval / hold with the reason given (the group owning the
+        decision is checked, then the target, its company and state)."""
+        ensure_one_record(self)
+        order_types = self.env["sale.order"]._wholtra_approval_types()
+        partner_actions = self._wholtra_partner_actions()
+        approval = order_types.get(self.approval_type)
+        if approval:
+            check_group(self.env, approval["group"], approval["label"])
+        elif self.approval_type in partner_actions:
+            check_group(self.env, CREDIT_MANAGER, partner_actions[self.approval_type])
+        else:
+            raise UserError(self.env._("Choose what to approve."))
         reason = (self.reason or "").strip()
         if not reason:
             raise UserError(self.env._("Enter a reason."))
-        if self.approval_type == "set_hold":
-            self.partner_id._wholtra_set_hold(reason)
-        elif self.approval_type == "lift_hold":
-            self.partner_id._wholtra_lift_hold(reason)
-        else:
+        if approval:
+            if not self.order_id:
+                raise UserError(self.env._("Choose the quotation to approve."))
             self.order_id._wholtra_approve(self.approval_type, reason)
+        else:
+            partner = self.partner_id
+            if not partner:
+                raise UserError(self.env._("Choose the customer."))
+            if not partner.exists():
+                raise UserError(self.env._("This customer no longer exists."))
+            if not self.env.su and not partner.has_access("read"):
+                raise AccessError(
+                    self.env._("You cannot change the hold of this customer.")
+                )
+            if self.approval_type == "set_hold":
+                partner._wholtra_set_hold(reason)
+            else:
+                partner._wholtra_lift_hold(reason)
         return {"type": "ir.actions.act_window_close"}
