@@ -124,13 +124,10 @@ class WholtraStatementLink(models.Model):
                         "by Odoo."
                     )
                 )
-            if "partner_id" in vals:
-                partner_id = to_id(vals["partner_id"])
-                if partner_id is None:
-                    raise ValidationError(
-                        self.env._("Choose the customer of the link.")
-                    )
-                partner_ids.append(partner_id)
+            partner_id = to_id(vals.get("partner_id"))
+            if partner_id is None:
+                raise ValidationError(self.env._("Choose the customer of the link."))
+            partner_ids.append(partner_id)
             self._wholtra_check_expiry(vals)
         partners = self.env["res.partner"].browse(partner_ids)
         if len(partners.exists()) != len(set(partner_ids)):
