@@ -242,7 +242,9 @@ class SaleOrder(models.Model):
         """Approval fields (flag, reason, approver) are set by their group only,
         on any path (create, write, copy with defaults, RPC); withdrawing
         (False) is the system's (lines changed) or the group's."""
-        if self.env.su or not isinstance(vals, dict):
+        if not isinstance(vals, dict):
+            raise UserError(self.env._("Invalid values for a sales order."))
+        if self.env.su:
             return
         for approval in self._wholtra_approval_types().values():
             fnames = (

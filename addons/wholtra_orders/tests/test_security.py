@@ -817,6 +817,21 @@ class TestPublicMethods(WholtraSecurityCommon):
                         getattr(recs, method)()
         with self.assertRaises(MissingError):
             self.env["sale.order"].browse(999999).action_wholtra_reorder()
+        # malformed values to the ORM overrides: clean errors
+        for model, bad in (
+            ("sale.order", ["not a dict"]),
+            ("res.partner", ["not a dict"]),
+            ("sale.order.line", ["not a dict"]),
+            ("wholtra.price.tier", ["not a dict"]),
+        ):
+            with self.assertRaises(UserError, msg=model):
+                self.env[model].create(bad)
+        with self.assertRaises(UserError):
+            order.write("not a dict")
+        with self.assertRaises(ValidationError):
+            order.order_line.write({"price_unit": "twelve"})
+        with self.assertRaises(ValidationError):
+            self.grill.write({"wholtra_min_order_value": float("nan")})
         with self.assertRaises(UserError):
             self.env["wholtra.order.approval.wizard"].action_apply()
         self._assert_unchanged(snapshot)
