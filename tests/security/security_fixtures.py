@@ -197,6 +197,30 @@ class SecurityFixture:
         self.statement_link = env["wholtra.statement.link"].create(
             {"partner_id": self.customer.id, "company_id": self.company.id}
         )
+        # Records only the system writes, made here as the system would.
+        self.collection_status = env["wholtra.collection.status"].create(
+            {"partner_id": self.customer.id, "company_id": self.company.id}
+        )
+        self.price_override = env["wholtra.price.override"].create(
+            {
+                "order_id": self.quotation.id,
+                "order_line_id": self.quotation.order_line[:1].id,
+                "partner_id": self.customer.id,
+                "product_id": self.product.id,
+                "company_id": self.company.id,
+                "pricelist_price": 12.0,
+                "price_unit": 10.0,
+                "deviation": -16.67,
+            }
+        )
+        self.payment = env["account.payment"].create(
+            {
+                "partner_id": self.customer.id,
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "amount": 25.0,
+            }
+        )
 
     # ------------------------------------------------------------------
     def sample(self, model):
@@ -217,6 +241,9 @@ class SecurityFixture:
             "wholtra.price.tier": self.tier,
             "wholtra.allocation": self.allocation,
             "wholtra.statement.link": self.statement_link,
+            "wholtra.collection.status": self.collection_status,
+            "wholtra.price.override": self.price_override,
+            "account.payment": self.payment,
         }
         if model in direct:
             return direct[model]
