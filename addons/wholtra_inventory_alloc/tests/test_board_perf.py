@@ -57,7 +57,9 @@ class TestBoardAndPerformance(AllocCommon):
         engine._run(self.company)
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=20):
+        # 20 with wholtra_inventory_alloc alone; 22 with the four addons installed (the
+        # customers' allocation priority is a groups= field read in sudo).
+        with self.assertQueryCount(__system__=22):
             stats = engine._run(self.company)
         self.assertEqual(stats, {"created": 0, "updated": 0, "removed": 0})
 

@@ -28,7 +28,7 @@ class ResPartner(models.Model):
         help="Posted invoices with the AR status 'Past due' (disputed invoices "
         "are not counted).",
     )
-    wholtra_overdue_amount = fields.Monetary(
+    wholtra_past_due_amount = fields.Monetary(
         string="Past due amount",
         compute="_compute_wholtra_overdue",
         currency_field="currency_id",
@@ -118,4 +118,4 @@ class ResPartner(models.Model):
         for partner in self:
             count, amount = result.get(partner.commercial_partner_id, (0, 0.0))
             partner.wholtra_overdue_invoice_count = count
-            partner.wholtra_overdue_amount = amount
+            partner.wholtra_past_due_amount = amount

@@ -112,7 +112,7 @@ class TestArStatus(ArCommon):
             self.env["account.move"]._cron_wholtra_refresh_ar_status()
             self.assertEqual(invoice.wholtra_ar_status, "past_due")
             self.assertEqual(self.customer.wholtra_overdue_invoice_count, 1)
-            self.assertAlmostEqual(self.customer.wholtra_overdue_amount, 50.0)
+            self.assertAlmostEqual(self.customer.wholtra_past_due_amount, 50.0)
 
     def test_dispute_excluded_from_overdue(self):
         with freeze_time("2026-03-20"):
@@ -136,7 +136,7 @@ class TestArStatus(ArCommon):
             self.customer.invalidate_recordset()
             self.assertEqual(self.customer.wholtra_overdue_invoice_count, 1)
             self.assertAlmostEqual(
-                self.customer.wholtra_overdue_amount, other.amount_total
+                self.customer.wholtra_past_due_amount, other.amount_total
             )
             late.action_wholtra_resolve_dispute()
             self.assertEqual(late.wholtra_ar_status, "past_due")
