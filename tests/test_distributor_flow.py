@@ -107,7 +107,7 @@ class TestDistributorFlow(WholtraFlowCase):
         self.assertEqual(self.crisps.qty_available, 90.0)
 
         # Validating again (a retry) invoices nothing twice.
-        first._wholtra_invoice_safely()
+        self.env["wholtra.dispatch.invoicing"]._invoice_safely(first)
         self.assertEqual(order.invoice_ids, invoice_1 | invoice_2)
 
         self.assertEqual(invoice_1.wholtra_ar_status, "open")
