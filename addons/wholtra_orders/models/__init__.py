@@ -1,4 +1,5 @@
 from . import (
+    account_move,
     product_pricelist,
     product_pricelist_item,
     product_template,
