@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Domain
 
 
 class ResPartner(models.Model):
@@ -27,14 +26,6 @@ class ResPartner(models.Model):
     def _compute_wholtra_statement_links_enabled(self):
         self.wholtra_statement_links_enabled = (
             self.env.company.wholtra_statement_links_enabled
-        )
-
-    @api.model
-    def _wholtra_get_overdue_hold_domain(self, limit_date):
-        """An invoice in dispute (wholtra_invoicing) is not chased by collections and
-        does not put its customer on the overdue hold of wholtra_orders either."""
-        return super()._wholtra_get_overdue_hold_domain(limit_date) & Domain(
-            "wholtra_disputed", "=", False
         )
 
     @api.model
