@@ -12,6 +12,7 @@
     "depends": [
         "sale_stock",
         "account",
+        "wholtra_orders",
         "mail",
     ],
     "data": [

@@ -1,9 +1,8 @@
-from datetime import timedelta
-
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
@@ -89,7 +88,9 @@ class AccountMove(models.Model):
                     UPDATE account_move
                        SET wholtra_ar_status = CASE
                            WHEN payment_state IN ('paid', 'in_payment', 'reversed') THEN 'paid'
-                           WHEN invoice_date_due < CURRENT_DATE THEN 'past_due'
+                           WHEN move_type = 'out_invoice'
+                            AND payment_state IN ('not_paid', 'partial')
+                            AND invoice_date_due < CURRENT_DATE THEN 'past_due'
                            WHEN payment_state = 'partial' THEN 'partial'
                            ELSE 'open' END
                      WHERE state = 'posted' AND move_type IN ('out_invoice', 'out_refund')
@@ -136,28 +137,46 @@ class AccountMove(models.Model):
                 values.pop("wholtra_ar_status", None)
         return super()._message_track(fields_iter, initial_values_dict)
 
-    def _wholtra_is_past_due(self, today):
-        self.ensure_one()
-        grace = self.company_id.wholtra_past_due_grace_days
-        due = self.invoice_date_due
-        return bool(due) and due + timedelta(days=grace) < today
+    # ------------------------------------------------------------------
+    # Overdue: the hooks of wholtra_orders' one definition
+    # ------------------------------------------------------------------
+    @api.model
+    def _wholtra_overdue_grace_days(self, company):
+        """The company's grace days (Settings: Past due after)."""
+        return company.wholtra_past_due_grace_days
+
+    @api.model
+    def _wholtra_overdue_exclusion_domain(self):
+        """Invoices in dispute are never overdue."""
+        return super()._wholtra_overdue_exclusion_domain() | Domain(
+            "wholtra_disputed", "=", True
+        )
+
+    @api.model
+    def _wholtra_today(self):
+        value = self.env.context.get("wholtra_today")
+        return fields.Date.to_date(value) if value else fields.Date.context_today(self)
 
     @api.depends(
         "move_type", "state", "payment_state", "invoice_date_due", "wholtra_disputed"
     )
     def _compute_wholtra_ar_status(self):
-        today = fields.Date.context_today(self)
+        today = self._wholtra_today()
+        posted = self.filtered(
+            lambda m: m.state == "posted"
+            and m.move_type in ("out_invoice", "out_refund")
+        )
+        past_due = posted.filtered_domain(
+            self._wholtra_overdue_domain(today, posted.company_id)
+        )
         for move in self:
-            if move.state != "posted" or move.move_type not in (
-                "out_invoice",
-                "out_refund",
-            ):
+            if move not in posted:
                 move.wholtra_ar_status = False
             elif move.payment_state in ("paid", "in_payment", "reversed"):
                 move.wholtra_ar_status = "paid"
             elif move.wholtra_disputed:
                 move.wholtra_ar_status = "disputed"
-            elif move._wholtra_is_past_due(today):
+            elif move in past_due:
                 move.wholtra_ar_status = "past_due"
             elif move.payment_state == "partial":
                 move.wholtra_ar_status = "partial"
@@ -165,17 +184,10 @@ class AccountMove(models.Model):
                 move.wholtra_ar_status = "open"
 
     def _compute_wholtra_days_overdue(self):
-        today = fields.Date.context_today(self)
+        today = self._wholtra_today()
         for move in self:
-            due = move.invoice_date_due
-            open_ = move.wholtra_ar_status in (
-                "open",
-                "partial",
-                "past_due",
-                "disputed",
-            )
             move.wholtra_days_overdue = (
-                max((today - due).days, 0) if due and open_ else 0
+                move._wholtra_overdue_days(today) if move.id else 0
             )
 
     @api.model
@@ -190,13 +202,9 @@ class AccountMove(models.Model):
         if in_cron:
             self.env["ir.cron"]._commit_progress(remaining=len(companies))
         for company in companies:
-            limit = today - timedelta(days=company.wholtra_past_due_grace_days)
             moves = self.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("wholtra_ar_status", "in", ("open", "partial")),
-                    ("invoice_date_due", "<", limit),
-                ]
+                self._wholtra_overdue_domain(today, company)
+                & Domain("wholtra_ar_status", "in", ("open", "partial"))
             )
             moves = moves._wholtra_lock_skip_locked()
             if moves:

@@ -25,14 +25,9 @@ class ResPartner(models.Model):
         string="Past due invoices",
         compute="_compute_wholtra_overdue",
         groups=AR_GROUPS,
-        help="Posted invoices with the AR status 'Past due' (disputed invoices "
-        "are not counted).",
-    )
-    wholtra_past_due_amount = fields.Monetary(
-        string="Past due amount",
-        compute="_compute_wholtra_overdue",
-        currency_field="currency_id",
-        groups=AR_GROUPS,
+        help="Posted invoices overdue by more than the company's grace days "
+        "(disputed invoices are not counted). The amount is the customer's "
+        "Overdue figure.",
     )
 
     @api.model
@@ -105,17 +100,10 @@ class ResPartner(models.Model):
         )
 
     def _compute_wholtra_overdue(self):
-        groups = self.env["account.move"]._read_group(
-            [
-                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
-                ("wholtra_ar_status", "=", "past_due"),
-                ("company_id", "in", self.env.companies.ids),
-            ],
-            groupby=["commercial_partner_id"],
-            aggregates=["__count", "amount_residual_signed:sum"],
+        today = fields.Date.context_today(self)
+        groups = self.env["account.move"]._wholtra_overdue_groups(
+            self.commercial_partner_id, today
         )
-        result = {partner: (count, amount) for partner, count, amount in groups}
         for partner in self:
-            count, amount = result.get(partner.commercial_partner_id, (0, 0.0))
-            partner.wholtra_overdue_invoice_count = count
-            partner.wholtra_past_due_amount = amount
+            group = groups.get(partner.commercial_partner_id)
+            partner.wholtra_overdue_invoice_count = group[1] if group else 0

@@ -13,7 +13,9 @@ BUCKETS = [
 
 class WholtraArAging(models.Model):
     """Open receivable items of customers, aged as of today (or the date in
-    the context key ``wholtra_aging_date``) in buckets by days past due."""
+    the context key ``wholtra_aging_date``) in buckets by days overdue, as
+    Wholtra defines overdue (due date plus the company's grace days, disputed
+    invoices excluded)."""
 
     _name = "wholtra.ar.aging"
     _description = "AR Aging"
@@ -35,6 +37,9 @@ class WholtraArAging(models.Model):
         ],
         "account.move": [
             "commercial_partner_id",
+            "invoice_date_due",
+            "payment_state",
+            "state",
             "invoice_user_id",
             "move_type",
             "wholtra_disputed",
@@ -85,8 +90,31 @@ class WholtraArAging(models.Model):
     @property
     def _table_query(self):
         as_of = self._wholtra_aging_date()
+        # Days overdue come from the one definition of overdue (wholtra_orders'
+        # account.move._wholtra_overdue_domain / _wholtra_overdue_days): an open
+        # customer invoice is overdue by as_of - due date - the company's grace
+        # days when the definition says it is overdue (never when disputed);
+        # everything else (credit notes, open payments) is current.
+        Move = self.env["account.move"].sudo()
+        companies = self.env["res.company"].sudo().search([])
+        overdue = Move._search(Move._wholtra_overdue_domain(as_of, companies))
+        grace = SQL(
+            "CASE move.company_id %s ELSE 0 END",
+            SQL(" ").join(
+                SQL(
+                    "WHEN %s THEN %s",
+                    company.id,
+                    Move._wholtra_overdue_grace_days(company),
+                )
+                for company in companies
+            ),
+        )
         days = SQL(
-            "GREATEST(%s::date - COALESCE(aml.date_maturity, aml.date), 0)", as_of
+            "CASE WHEN move.id IN %s THEN %s::date - move.invoice_date_due - %s"
+            " ELSE 0 END",
+            overdue.subselect(),
+            as_of,
+            grace,
         )
 
         def bucket_amount(low, high):

@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
+from odoo.fields import Domain
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import WholtraInvoicingCommon
@@ -93,6 +94,10 @@ class TestArStatus(ArCommon):
         )
         self.assertFalse(draft.wholtra_ar_status)
 
+    def _overdue_amount(self, partner, as_of):
+        groups = self.env["account.move"]._wholtra_overdue_groups(partner, as_of)
+        return groups.get(partner, (0.0, 0, None))[0]
+
     def test_past_due_grace_and_daily_refresh(self):
         self.company.wholtra_past_due_grace_days = 5
         with freeze_time("2026-03-10"):
@@ -102,17 +107,86 @@ class TestArStatus(ArCommon):
             self.assertEqual(
                 invoice.wholtra_ar_status, "open", "3 days late, within grace"
             )
-            self.assertEqual(invoice.wholtra_days_overdue, 3)
+            self.assertEqual(invoice.wholtra_days_overdue, 0, "within grace")
         with freeze_time("2026-03-12"):
             self.env["account.move"]._cron_wholtra_refresh_ar_status()
             self.assertEqual(
                 invoice.wholtra_ar_status, "open", "5 days: not more than grace"
             )
+            self.assertEqual(self._overdue_amount(self.customer, date.today()), 0.0)
         with freeze_time("2026-03-13"):
             self.env["account.move"]._cron_wholtra_refresh_ar_status()
             self.assertEqual(invoice.wholtra_ar_status, "past_due")
+            invoice.invalidate_recordset(["wholtra_days_overdue"])
+            self.assertEqual(invoice.wholtra_days_overdue, 1, "13 - 7 - 5 grace")
+            self.customer.invalidate_recordset()
             self.assertEqual(self.customer.wholtra_overdue_invoice_count, 1)
-            self.assertAlmostEqual(self.customer.wholtra_past_due_amount, 50.0)
+            self.assertAlmostEqual(
+                self._overdue_amount(self.customer, date.today()), 50.0
+            )
+
+    def test_record_and_domain_agree(self):
+        """AR status, days overdue, the overdue domain and the aging report
+        give the same answer for every invoice (grace days, disputes, credit
+        notes, partial payments)."""
+        self.company.wholtra_past_due_grace_days = 3
+        partner = self.env["res.partner"].create({"name": "Dockside Cafe"})
+        Move = self.env["account.move"]
+        with freeze_time("2026-05-20"):
+            today = date.today()
+            invoices = Move
+            for days_late in (0, 2, 3, 4, 10, 40):
+                invoices |= self._invoice(
+                    partner,
+                    10.0 + days_late,
+                    today - timedelta(days=days_late + 5),
+                    today - timedelta(days=days_late),
+                )
+            partial = invoices[-1]
+            self._pay(partial, 5.0)
+            disputed = invoices[-2]
+            disputed.with_user(self.billing)._wholtra_set_dispute("wrong price")
+            refund = (
+                invoices[0]
+                ._reverse_moves([{"invoice_date": today - timedelta(days=20)}])
+                .with_context(tracking_disable=True)
+            )
+            refund.invoice_date_due = today - timedelta(days=20)
+            refund.action_post()
+            Move._cron_wholtra_refresh_ar_status()
+            self.env.invalidate_all()
+            in_domain = Move.search(
+                Move._wholtra_overdue_domain(today)
+                & Domain("partner_id", "=", partner.id)
+            )
+            self.assertEqual(
+                in_domain,
+                invoices[3] | invoices[5],
+                "late by more than 3 days, not disputed",
+            )
+            aging = self.env["wholtra.ar.aging"].search(
+                [("partner_id", "=", partner.id)]
+            )
+            for move in invoices | refund:
+                with self.subTest(move=move.name):
+                    overdue = move in in_domain
+                    self.assertEqual(move.wholtra_ar_status == "past_due", overdue)
+                    self.assertEqual(
+                        move.wholtra_days_overdue, move._wholtra_overdue_days(today)
+                    )
+                    self.assertEqual(bool(move.wholtra_days_overdue), overdue)
+                    rows = aging.filtered(lambda r, m=move: r.move_id == m)
+                    self.assertEqual(
+                        set(rows.mapped("days_overdue")) or {0},
+                        {move.wholtra_days_overdue},
+                    )
+            self.assertEqual(invoices[5].wholtra_days_overdue, 37, "40 - 3 grace")
+            self.assertEqual(disputed.wholtra_ar_status, "disputed")
+            self.assertEqual(partner.wholtra_overdue_invoice_count, 2)
+            self.assertAlmostEqual(
+                self._overdue_amount(partner, today),
+                invoices[3].amount_total + invoices[5].amount_total - 5.0,
+            )
 
     def test_dispute_excluded_from_overdue(self):
         with freeze_time("2026-03-20"):
@@ -133,10 +207,11 @@ class TestArStatus(ArCommon):
             wizard.save().action_confirm()
             self.assertEqual(late.wholtra_ar_status, "disputed")
             self.assertEqual(late.wholtra_dispute_reason, "2 cases of cola damaged")
+            self.assertEqual(late.wholtra_days_overdue, 0)
             self.customer.invalidate_recordset()
             self.assertEqual(self.customer.wholtra_overdue_invoice_count, 1)
             self.assertAlmostEqual(
-                self.customer.wholtra_past_due_amount, other.amount_total
+                self._overdue_amount(self.customer, date.today()), other.amount_total
             )
             late.action_wholtra_resolve_dispute()
             self.assertEqual(late.wholtra_ar_status, "past_due")

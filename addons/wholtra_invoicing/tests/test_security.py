@@ -316,7 +316,6 @@ class TestInternalFieldGroups(SecurityCommon):
         for fname in (
             "wholtra_invoice_mode",
             "wholtra_overdue_invoice_count",
-            "wholtra_past_due_amount",
         ):
             with self.subTest(field=fname), self.assertRaises(AccessError):
                 partner.read([fname])
@@ -344,11 +343,11 @@ class TestInternalFieldGroups(SecurityCommon):
 
     def test_ar_figures_for_sales_and_accounting_only(self):
         with self.assertRaises(AccessError):
-            self.customer.with_user(self.stock_user).read(["wholtra_past_due_amount"])
-        for user in (self.salesman, self.billing):
-            self.customer.with_user(user).read(
-                ["wholtra_past_due_amount", "wholtra_overdue_invoice_count"]
+            self.customer.with_user(self.stock_user).read(
+                ["wholtra_overdue_invoice_count"]
             )
+        for user in (self.salesman, self.billing):
+            self.customer.with_user(user).read(["wholtra_overdue_invoice_count"])
         # the invoicing state of a delivery is for internal users
         values = self.picking.with_user(self.stock_user).read(
             ["wholtra_invoice_state", "wholtra_invoice_error"]
