@@ -128,7 +128,6 @@ FIELDS = {
         "wholtra_order_count_12m": ("SMCO", "-"),
         "wholtra_order_frequency": ("SMCO", "-"),
         "wholtra_overdue_amount": ("SMCO", "-"),
-        "wholtra_past_due_amount": ("SMBCO", "-"),
         "wholtra_overdue_invoice_count": ("SMBCO", "-"),
         "wholtra_statement_link_ids": ("BO", "-"),
         "wholtra_statement_links_enabled": ("SMKBCO", "-"),
