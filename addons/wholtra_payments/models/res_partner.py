@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import format_amount
 
 
 class ResPartner(models.Model):
@@ -27,6 +29,54 @@ class ResPartner(models.Model):
         self.wholtra_statement_links_enabled = (
             self.env.company.wholtra_statement_links_enabled
         )
+
+    def _wholtra_collection_reminder_values(self):
+        """What a collection reminder tells this customer, computed when the mail is
+        rendered (by the collection sequence or from *Send message*), from the one
+        definition of overdue (``account.move._wholtra_overdue_domain``) in the
+        current company:
+
+        - ``amount``: the overdue amount (company currency) and ``amount_text`` the
+          same, formatted;
+        - ``invoices``: the overdue invoices, oldest due first;
+        - ``url``: the customer's statement link (created when missing; False when
+          statement links are off).
+
+        The date is the collection run's (``wholtra_collection_date`` in the
+        context), else today. Invoices and the link are read in sudo: whoever may
+        send a reminder to the customer states what it owes."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        company = self.env.company
+        currency = company.currency_id
+        today = self.env.context.get(
+            "wholtra_collection_date"
+        ) or fields.Date.context_today(self)
+        moves_sudo = self.env["account.move"].sudo()
+        amount, _count, _oldest = moves_sudo._wholtra_overdue_groups(
+            commercial, today, company
+        ).get(commercial, (0.0, 0, False))
+        invoices_sudo = moves_sudo.search(
+            moves_sudo._wholtra_overdue_domain(today, company)
+            & Domain("commercial_partner_id", "=", commercial.id),
+            order="invoice_date_due, id",
+        )
+        url = False
+        if company.wholtra_statement_links_enabled:
+            url = (
+                self.env["wholtra.statement.link"]
+                .sudo()
+                .with_company(company)
+                ._wholtra_get_or_create_for_partner(commercial)
+                .url
+            )
+        return {
+            "amount": amount,
+            "amount_text": format_amount(self.env, amount, currency),
+            "currency": currency,
+            "invoices": invoices_sudo,
+            "url": url,
+        }
 
     @api.model
     def _commercial_fields(self):

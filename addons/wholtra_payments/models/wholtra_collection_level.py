@@ -26,8 +26,9 @@ class WholtraCollectionLevel(models.Model):
         "mail.template",
         string="Email template",
         domain="[('model', '=', 'res.partner')]",
-        help="Sent to the customer when it reaches this level. The statement link is "
-        "available in the template as ctx['wholtra_statement_url'].",
+        help="Sent to the customer when it reaches this level. In the template, "
+        "object._wholtra_collection_reminder_values() gives the overdue amount, the "
+        "overdue invoices and the statement link, computed when the mail is rendered.",
     )
     partner_count = fields.Integer(compute="_compute_partner_count", string="Customers")
 

@@ -85,32 +85,31 @@ class WholtraCollectionStatus(models.Model):
     # Evaluation
     # ------------------------------------------------------------------
     @api.model
-    def _wholtra_overdue_domain(self, company, today):
-        domain = Domain(
-            [
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("company_id", "=", company.id),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("invoice_date_due", "<", today),
-                # Disputed invoices (wholtra_invoicing) are not chased.
-                ("wholtra_disputed", "=", False),
-            ]
-        )
-        return domain
-
-    @api.model
     def _wholtra_overdue_by_partner(self, company, today, partners=None):
-        """{commercial partner: (overdue amount, oldest due date)} in one query."""
-        domain = self._wholtra_overdue_domain(company, today)
-        if partners is not None:
-            domain &= Domain("commercial_partner_id", "in", partners.ids)
-        groups = self.env["account.move"]._read_group(
-            domain,
-            ["commercial_partner_id"],
-            ["amount_residual_signed:sum", "invoice_date_due:min"],
-        )
-        return {partner: (amount, due) for partner, amount, due in groups}
+        """{commercial partner: (overdue amount, oldest due date, days overdue)} of
+        ``company`` on ``today``, from the one definition of overdue
+        (``account.move._wholtra_overdue_groups``: grace days and disputes handled
+        there). ``partners``: commercial partners; None: every customer with
+        something overdue."""
+        Move = self.env["account.move"]
+        if partners is None:
+            # Every customer: the same domain and aggregates as
+            # _wholtra_overdue_groups, without a customer filter (one query).
+            groups = {
+                partner: (amount, count, oldest)
+                for partner, amount, count, oldest in Move.sudo()._read_group(
+                    Move._wholtra_overdue_domain(today, company),
+                    ["commercial_partner_id"],
+                    ["amount_residual_signed:sum", "__count", "invoice_date_due:min"],
+                )
+            }
+        else:
+            groups = Move._wholtra_overdue_groups(partners, today, company)
+        grace = Move._wholtra_overdue_grace_days(company)
+        return {
+            partner: (amount, oldest, (today - oldest).days - grace)
+            for partner, (amount, _count, oldest) in groups.items()
+        }
 
     @api.model
     def _wholtra_target_level(self, levels, days):
@@ -172,8 +171,7 @@ class WholtraCollectionStatus(models.Model):
         statuses = self.browse([r[0] for r in rows])
         changed = self.browse()
         for status in statuses:
-            amount, due = overdue.get(status.partner_id, (0.0, False))
-            days = (today - due).days if due else 0
+            amount, due, days = overdue.get(status.partner_id, (0.0, False, 0))
             if status._wholtra_is_up_to_date(levels, amount, due, days):
                 continue  # the daily rerun touches nothing
             try:
@@ -221,7 +219,7 @@ class WholtraCollectionStatus(models.Model):
             target = self.level_id  # reminders wait for the scheduled run
         if target != self.level_id:
             if escalating:
-                self._wholtra_notify_level(target)
+                self._wholtra_notify_level(target, today)
                 vals.update(
                     last_action=self.env._(
                         "%(level)s sent (%(days)s days overdue)",
@@ -283,26 +281,15 @@ class WholtraCollectionStatus(models.Model):
             self.write(changes)
         return moved
 
-    def _wholtra_statement_url(self):
+    def _wholtra_notify_level(self, level, today=None):
+        """Send the level's email (logged in the customer's chatter). The template
+        reads what it states when it is rendered
+        (``res.partner._wholtra_collection_reminder_values``), on the run's date."""
         self.ensure_one()
-        if not self.company_id.wholtra_statement_links_enabled:
-            return False
-        return (
-            self.env["wholtra.statement.link"]
-            .with_company(self.company_id)
-            ._wholtra_get_or_create_for_partner(self.partner_id)
-            .url
-        )
-
-    def _wholtra_notify_level(self, level):
-        """Send the level's email (logged in the customer's chatter)."""
-        self.ensure_one()
-        partner = self.partner_id
-        url = self._wholtra_statement_url()
+        partner = self.partner_id.with_company(self.company_id)
         if level.mail_template_id:
             partner.with_context(
-                wholtra_statement_url=url,
-                wholtra_overdue_amount=self.overdue_amount,
+                wholtra_collection_date=today or fields.Date.context_today(self),
                 wholtra_level_name=level.name,
             ).message_post_with_source(
                 level.mail_template_id,

@@ -1,6 +1,8 @@
+import html
 from datetime import timedelta
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import format_amount
 
 from .common import WholtraPaymentsCommon
 
@@ -184,3 +186,135 @@ class TestCollectionSequence(WholtraPaymentsCommon, TransactionCase):
         ).create({})._create_payments()
         self.Status._wholtra_refresh_partners(self.customer)
         self.assertFalse(self._status().level_id)
+
+
+@tagged("post_install", "-at_install")
+class TestOneOverdueFigure(WholtraPaymentsCommon, TransactionCase):
+    """The collection sequence chases the same overdue figure as the overdue hold, the
+    customer panel and the invoice AR status (grace days and disputes handled once),
+    and its reminders state that figure, however they are sent."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_wholtra_payments()
+        # Set up the way an admin would: Settings, nothing else.
+        cls.env["res.config.settings"].create(
+            {
+                "wholtra_collection_enabled": True,
+                "wholtra_statement_links_enabled": True,
+                "wholtra_past_due_grace_days": 5,
+                "wholtra_enforce_account_terms": True,
+                "wholtra_hold_overdue_days": 1,
+            }
+        ).execute()
+        Level = cls.env["wholtra.collection.level"]
+        cls.levels = Level.search([("company_id", "=", cls.company.id)])
+        cls.friendly = cls.env.ref("wholtra_payments.wholtra_collection_level_friendly")
+        # Disputed, 40 days past due: never chased.
+        cls.disputed = cls._invoice(cls.customer, 230.0, -40)
+        cls.disputed._wholtra_set_dispute("Two cases short")
+        # 18 days past due, 5 grace days: 13 days overdue (friendly reminder).
+        cls.overdue = cls._invoice(cls.customer, 547.40, -18)
+        # Past its due date but within the grace days, and not due yet: not overdue.
+        cls.in_grace = cls._invoice(cls.customer, 70.0, -3)
+        cls.not_due = cls._invoice(cls.customer, 90.0, 10)
+        cls.Status = cls.env["wholtra.collection.status"]
+        cls.billing_user = new_test_user(
+            cls.env,
+            "wh_coll_billing",
+            groups="account.group_account_invoice,base.group_partner_manager",
+            email="billing@example.com",
+        )
+
+    def _expected_texts(self):
+        link = self.env["wholtra.statement.link"].search(
+            [("partner_id", "=", self.customer.id), ("active", "=", True)]
+        )
+        self.assertEqual(len(link), 1)
+        return (
+            format_amount(self.env, 547.40, self.company.currency_id).replace(
+                "\xa0", " "
+            ),
+            self.overdue.name,
+            link.url,
+        )
+
+    def _assert_reminder(self, body):
+        body = html.unescape(str(body)).replace("\xa0", " ")
+        amount_text, invoice_name, url = self._expected_texts()
+        self.assertIn(amount_text, body)
+        self.assertNotIn("0.00<", body)
+        self.assertIn(invoice_name, body)
+        self.assertIn(url, body)
+        for not_overdue in self.disputed | self.in_grace | self.not_due:
+            self.assertNotIn(not_overdue.name, body)
+
+    def test_collection_hold_panel_and_ar_agree(self):
+        self.Status._wholtra_collection_run()
+        self.env.invalidate_all()
+        status = self.Status.search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(status.overdue_amount, 547.40)
+        self.assertEqual(status.oldest_due_date, self.overdue.invoice_date_due)
+        self.assertEqual(status.days_overdue, 13)
+        self.assertEqual(
+            status.days_overdue, self.overdue._wholtra_overdue_days(self.today)
+        )
+        self.assertEqual(status.level_id, self.friendly)
+        # The customer panel.
+        self.assertEqual(self.customer.wholtra_overdue_amount, 547.40)
+        # The invoice AR status.
+        past_due = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", self.customer.id),
+                ("wholtra_ar_status", "=", "past_due"),
+            ]
+        )
+        self.assertEqual(past_due, self.overdue)
+        self.assertEqual(sum(past_due.mapped("amount_residual_signed")), 547.40)
+        # The overdue hold (overdue more than 1 day).
+        reasons = " ".join(self.customer._wholtra_get_hold_reasons())
+        self.assertIn(
+            format_amount(self.env, 547.40, self.company.currency_id), reasons
+        )
+        # The reminder the run sent states that figure.
+        message = self.customer.message_ids.filtered(
+            lambda m: m.subject == "Friendly reminder: invoices past due"
+        )
+        self.assertEqual(len(message), 1)
+        self._assert_reminder(message.body)
+
+    def test_reminder_from_send_message(self):
+        """A billing user sends the reminder template from the customer's chatter."""
+        template = self.friendly.mail_template_id
+        composer = (
+            self.env["mail.compose.message"]
+            .with_user(self.billing_user)
+            .with_context(
+                default_model="res.partner",
+                default_res_ids=self.customer.ids,
+                default_composition_mode="comment",
+                default_template_id=template.id,
+            )
+            .create({})
+        )
+        self._assert_reminder(composer.body)
+        composer._action_send_mail()
+        message = self.customer.message_ids.filtered(
+            lambda m: m.subject == "Friendly reminder: invoices past due"
+        )
+        self.assertEqual(len(message), 1)
+        self._assert_reminder(message.body)
+        self.assertIn(self.customer, message.partner_ids)
+
+    def test_reminder_after_payment_states_what_is_left(self):
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=self.overdue.ids
+        ).create({"amount": 500.0})._create_payments()
+        values = self.customer._wholtra_collection_reminder_values()
+        self.assertAlmostEqual(values["amount"], 47.40)
+        self.assertEqual(values["invoices"], self.overdue)
+        self.assertIn(
+            format_amount(self.env, 47.40, self.company.currency_id),
+            values["amount_text"],
+        )
