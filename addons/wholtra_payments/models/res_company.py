@@ -35,7 +35,7 @@ class ResCompany(models.Model):
         string="COD journal",
         domain="[('type', 'in', ('cash', 'bank')), ('company_id', '=', id)]",
         help="Journal receiving the cash/cheque/card amounts collected by drivers. "
-        "Empty = the first cash journal of the company.",
+        "Empty = the first cash journal of the company, else its first bank journal.",
     )
     wholtra_collection_enabled = fields.Boolean(
         string="Collection sequence",
@@ -48,6 +48,26 @@ class ResCompany(models.Model):
         help="When a customer on a collection hold has no overdue invoice left, the "
         "hold set by the collection sequence is lifted automatically.",
     )
+
+    def _wholtra_cod_payment_journal(self):
+        """The journal COD payments are posted in: the configured one, else the
+        company's first cash journal, else its first bank journal (Odoo's generic
+        chart has only a bank journal). Empty when the company has neither."""
+        self.ensure_one()
+        if self.wholtra_cod_journal_id:
+            return self.wholtra_cod_journal_id
+        journals_sudo = (
+            self.env["account.journal"]
+            .sudo()
+            .search(
+                [("type", "in", ("cash", "bank")), ("company_id", "=", self.id)],
+                order="sequence, id",
+            )
+        )
+        return (
+            journals_sudo.filtered(lambda j: j.type == "cash")[:1]
+            or (journals_sudo[:1])
+        )
 
     _wholtra_overpay_tolerance_positive = models.Constraint(
         "CHECK(wholtra_statement_overpay_tolerance >= 0)",

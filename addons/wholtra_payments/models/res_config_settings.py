@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -28,6 +28,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.wholtra_cod_journal_id",
         readonly=False,
     )
+    wholtra_cod_journal_warning = fields.Char(
+        compute="_compute_wholtra_cod_journal_warning"
+    )
     wholtra_collection_enabled = fields.Boolean(
         related="company_id.wholtra_collection_enabled",
         readonly=False,
@@ -36,3 +39,17 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.wholtra_collection_lift_hold",
         readonly=False,
     )
+
+    @api.depends("wholtra_cod_enabled", "wholtra_cod_journal_id", "company_id")
+    def _compute_wholtra_cod_journal_warning(self):
+        for settings in self:
+            settings.wholtra_cod_journal_warning = (
+                settings.wholtra_cod_enabled
+                and not settings.wholtra_cod_journal_id
+                and not settings.company_id._wholtra_cod_payment_journal()
+                and self.env._(
+                    "Cash on delivery needs a cash or bank journal: this company has "
+                    "none. Create one and set it as COD journal, or deliveries of COD "
+                    "customers cannot be validated."
+                )
+            )

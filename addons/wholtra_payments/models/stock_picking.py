@@ -278,16 +278,7 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------------
     def _wholtra_cod_journal(self):
         self.ensure_one()
-        company = self.company_id
-        journal = company.wholtra_cod_journal_id
-        if not journal:
-            journal = (
-                self.env["account.journal"]
-                .sudo()
-                .search(
-                    [("type", "=", "cash"), ("company_id", "=", company.id)], limit=1
-                )
-            )
+        journal = self.company_id._wholtra_cod_payment_journal()
         if not journal:
             raise UserError(
                 self.env._(

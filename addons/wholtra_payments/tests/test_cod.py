@@ -185,3 +185,82 @@ class TestCashOnDelivery(WholtraPaymentsCommon, TransactionCase):
             ["wholtra_cod_amount:sum"],
         )
         self.assertEqual(dict(groups)[self.driver], 220.0)
+
+
+@tagged("post_install", "-at_install")
+class TestCashOnDeliveryNewDatabase(WholtraPaymentsCommon, TransactionCase):
+    """COD on a database installed without demo data, Settings untouched: Odoo's
+    generic chart has a bank journal and no cash journal."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_wholtra_payments()
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Cola cans 24x33cl",
+                "type": "consu",
+                "list_price": 12.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
+
+    def test_cod_paid_into_the_bank_journal(self):
+        Journal = self.env["account.journal"]
+        company_journals = [("company_id", "=", self.company.id)]
+        self.assertFalse(Journal.search([("type", "=", "cash"), *company_journals]))
+        bank = Journal.search([("type", "=", "bank"), *company_journals], limit=1)
+        self.assertTrue(bank)
+        settings = self.env["res.config.settings"].create({"wholtra_cod_enabled": True})
+        self.assertFalse(settings.wholtra_cod_journal_warning)
+        settings.execute()
+        self.customer.wholtra_cod = True
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": self.product.id, "product_uom_qty": 5}
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.move_ids.write({"quantity": 5, "picked": True})
+        action = picking.button_validate()
+        self.assertEqual(action["res_model"], "wholtra.cod.collect.wizard")
+        wizard = (
+            self.env["wholtra.cod.collect.wizard"]
+            .with_context(action["context"])
+            .create({"amount": 60.0, "method": "cash"})
+        )
+        wizard.action_confirm()
+        self.env.invalidate_all()
+        self.assertEqual(picking.state, "done")
+        payment = picking.wholtra_cod_payment_id
+        self.assertEqual(payment.journal_id, bank)
+        self.assertEqual(payment.amount, 60.0)
+        self.assertEqual(payment.partner_id, self.customer)
+
+    def test_configured_journal_first_then_cash(self):
+        Journal = self.env["account.journal"]
+        cash = Journal.create({"name": "Drivers cash", "type": "cash", "code": "DRVC"})
+        self.assertEqual(self.company._wholtra_cod_payment_journal(), cash)
+        other_bank = Journal.create(
+            {"name": "Drivers bank", "type": "bank", "code": "DRVB"}
+        )
+        settings = self.env["res.config.settings"].create(
+            {"wholtra_cod_enabled": True, "wholtra_cod_journal_id": other_bank.id}
+        )
+        settings.execute()
+        self.assertEqual(self.company._wholtra_cod_payment_journal(), other_bank)
+
+    def test_settings_warn_when_no_journal(self):
+        company = self.env["res.company"].create({"name": "Distributor Without Chart"})
+        settings = self.env["res.config.settings"].create(
+            {"company_id": company.id, "wholtra_cod_enabled": True}
+        )
+        self.assertIn("cash or bank journal", settings.wholtra_cod_journal_warning)
+        settings.wholtra_cod_enabled = False
+        self.assertFalse(settings.wholtra_cod_journal_warning)
