@@ -1,5 +1,6 @@
 from . import (
     account_move,
+    account_partial_reconcile,
     res_company,
     res_config_settings,
     res_partner,

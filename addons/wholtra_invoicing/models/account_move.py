@@ -213,6 +213,15 @@ class AccountMove(models.Model):
                 break
         return True
 
+    def _wholtra_reconciliation_changed(self):
+        """Hook: the reconciliation of these customer invoices / credit notes
+        changed (reconcile or unreconcile of any kind). Called once per
+        operation by ``account.partial.reconcile`` create/unlink, after the
+        partials exist (or are gone): residuals and payment state read from
+        here are the new ones. Here: the AR status is recomputed (it may also
+        have fallen past due since the last daily run). Extend with super()."""
+        self.env.add_to_compute(self._fields["wholtra_ar_status"], self)
+
     def _wholtra_lock_skip_locked(self):
         """The moves of ``self`` this transaction could lock (others are being
         updated by a concurrent transaction, which refreshes them)."""

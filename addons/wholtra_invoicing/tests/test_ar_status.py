@@ -341,3 +341,108 @@ class TestArAging(ArCommon):
         self.assertFalse(
             Aging.with_user(outsider).search([("move_id", "in", both.ids)])
         )
+
+
+@tagged("post_install", "-at_install")
+class TestArReconciliation(ArCommon):
+    """Issue 12 (4): the AR status follows every reconciliation at once (no
+    daily run needed): a payment matched by hand in Accounting, a credit note
+    applied to an invoice, an unreconcile."""
+
+    def _receipt(self, partner, amount, day):
+        """A customer payment booked by hand in the bank journal, not yet
+        matched: its receivable line."""
+        journal = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.company.id)], limit=1
+        )
+        receivable = partner.property_account_receivable_id
+        move = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": journal.id,
+                "date": day,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": journal.default_account_id.id,
+                            "partner_id": partner.id,
+                            "debit": amount,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "account_id": receivable.id,
+                            "partner_id": partner.id,
+                            "credit": amount,
+                        }
+                    ),
+                ],
+            }
+        )
+        move.action_post()
+        return move.line_ids.filtered(lambda line: line.account_id == receivable)
+
+    def _receivable(self, move):
+        return move.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+
+    def test_manual_reconcile_and_credit_note_flip_status_without_cron(self):
+        with freeze_time("2026-03-01"):
+            invoice = self._invoice(
+                self.customer, 100.0, date(2026, 3, 1), date(2026, 3, 20)
+            )
+            self.assertEqual(invoice.wholtra_ar_status, "open")
+        with freeze_time("2026-03-10"):
+            (
+                self._receivable(invoice)
+                | self._receipt(self.customer, 40.0, date.today())
+            ).reconcile()
+            self.env.invalidate_all()
+            self.assertEqual(invoice.payment_state, "partial")
+            self.assertEqual(invoice.wholtra_ar_status, "partial")
+        with freeze_time("2026-04-01"):
+            # no daily run since: a credit note of 10 applied to the invoice
+            refund = self.env["account.move"].create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.customer.id,
+                    "invoice_date": date.today(),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Damaged case",
+                                "quantity": 1,
+                                "price_unit": 10.0,
+                                "tax_ids": [],
+                            }
+                        )
+                    ],
+                }
+            )
+            refund.action_post()
+            invoice.js_assign_outstanding_line(self._receivable(refund).id)
+            self.env.invalidate_all()
+            self.assertEqual(invoice.payment_state, "partial", "still partly paid")
+            self.assertAlmostEqual(invoice.amount_residual, 50.0)
+            self.assertEqual(
+                invoice.wholtra_ar_status, "past_due", "refreshed by the reconcile"
+            )
+            self.assertEqual(invoice.wholtra_days_overdue, 12)
+            self.assertEqual(refund.wholtra_ar_status, "paid")
+            # the rest paid by hand in Accounting
+            receipt = self._receipt(self.customer, 50.0, date.today())
+            (self._receivable(invoice) | receipt).reconcile()
+            self.env.invalidate_all()
+            self.assertIn(invoice.payment_state, ("paid", "in_payment", "reversed"))
+            self.assertEqual(invoice.wholtra_ar_status, "paid")
+            self.assertEqual(invoice.wholtra_days_overdue, 0)
+            # matched to the wrong customer's invoice: unreconciled again
+            receipt.remove_move_reconcile()
+            self.env.invalidate_all()
+            self.assertEqual(invoice.payment_state, "partial")
+            self.assertEqual(invoice.wholtra_ar_status, "past_due")
+            Move = self.env["account.move"]
+            self.assertIn(
+                invoice, Move.search(Move._wholtra_overdue_domain(date.today()))
+            )
