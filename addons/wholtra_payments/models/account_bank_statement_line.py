@@ -65,9 +65,10 @@ class AccountBankStatementLine(models.Model):
     def action_wholtra_clear_matching(self):
         """Clear the proposed invoices of unreconciled transactions. Invoicing
         users."""
-        self._wholtra_checked_records().filtered(
+        lines = self._wholtra_checked_records().filtered(
             lambda line: not line.is_reconciled
-        ).write(
+        )
+        lines.sudo().write(  # the rule is system-managed; rights checked above
             {
                 "wholtra_match_invoice_ids": [Command.clear()],
                 "wholtra_match_rule": False,
@@ -134,7 +135,14 @@ class AccountBankStatementLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self.env["account.payment"]._wholtra_check_match_rule_vals(vals)
         lines = super().create(vals_list)
-        if not self.env.context.get("wholtra_no_matching"):
+        # Only a system flow (in sudo) skips the proposal.
+        if not (self.env.su and self.env.context.get("wholtra_no_matching")):
             lines._wholtra_propose_matching()
         return lines
+
+    def write(self, vals):
+        self.env["account.payment"]._wholtra_check_match_rule_vals(vals)
+        return super().write(vals)

@@ -192,7 +192,9 @@ class AccountPayment(models.Model):
                 (inv.commercial_partner_id.id, inv.company_id.id, inv.currency_id.id)
             ].append(inv)
         residuals = {inv.id: inv.amount_residual for inv in invoices}
-        for record in records.sorted(lambda r: (r.date, r.id)):
+        # The rule is system-managed: written here, in sudo (callers checked the
+        # user's rights on ``records``).
+        for record in records.sudo().sorted(lambda r: (r.date, r.id)):
             key = (
                 record.partner_id.commercial_partner_id.id,
                 record.company_id.id,
@@ -210,7 +212,10 @@ class AccountPayment(models.Model):
 
     def action_wholtra_clear_matching(self):
         """Clear the proposed invoices of draft payments. Invoicing users."""
-        self._wholtra_checked_records().filtered(lambda p: p.state == "draft").write(
+        payments = self._wholtra_checked_records().filtered(
+            lambda p: p.state == "draft"
+        )
+        payments.sudo().write(  # the rule is system-managed; rights checked above
             {
                 "wholtra_match_invoice_ids": [fields.Command.clear()],
                 "wholtra_match_rule": False,
@@ -218,21 +223,49 @@ class AccountPayment(models.Model):
         )
         return True
 
-    @api.onchange("wholtra_match_invoice_ids")
-    def _onchange_wholtra_match_invoice_ids(self):
-        for pay in self:
-            if pay.wholtra_match_invoice_ids and pay.wholtra_match_rule != "manual":
-                pay.wholtra_match_rule = pay.wholtra_match_rule or "manual"
+    # ------------------------------------------------------------------
+    # Guard: "Matched by" is written by the matching methods only; invoices chosen
+    # by hand make it "Manual".
+    # ------------------------------------------------------------------
+    @api.model
+    def _wholtra_check_match_rule_vals(self, vals):
+        if not self.env.su and "wholtra_match_rule" in vals:
+            raise AccessError(
+                self.env._(
+                    "How a payment was matched is recorded by the matching, not typed: "
+                    "change the proposed invoices instead."
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._wholtra_check_match_rule_vals(vals)
+            if not self.env.su and vals.get("wholtra_match_invoice_ids"):
+                vals["wholtra_match_rule"] = "manual"
         payments = super().create(vals_list)
         to_match = payments.filtered(
             lambda p: p._wholtra_is_matchable() and not p.wholtra_match_invoice_ids
         )
-        if to_match and not self.env.context.get("wholtra_no_matching"):
+        # Only a system flow (in sudo: the COD payment) skips the proposal.
+        if to_match and not (
+            self.env.su and self.env.context.get("wholtra_no_matching")
+        ):
             to_match._wholtra_propose_matching()
         return payments
+
+    def write(self, vals):
+        self._wholtra_check_match_rule_vals(vals)
+        res = super().write(vals)
+        if not self.env.su and "wholtra_match_invoice_ids" in vals:
+            payments_sudo = self.sudo()
+            payments_sudo.filtered("wholtra_match_invoice_ids").write(
+                {"wholtra_match_rule": "manual"}
+            )
+            payments_sudo.filtered(lambda p: not p.wholtra_match_invoice_ids).write(
+                {"wholtra_match_rule": False}
+            )
+        return res
 
     def action_post(self):
         res = super().action_post()

@@ -1,7 +1,13 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import format_amount
+
+# Who decides that a customer pays cash on delivery.
+COD_GROUPS = (
+    "account.group_account_invoice",
+    "wholtra_orders.group_wholtra_credit_manager",
+)
 
 
 class ResPartner(models.Model):
@@ -18,7 +24,8 @@ class ResPartner(models.Model):
         string="Cash on delivery",
         groups="base.group_user",
         help="Deliveries to this customer are paid to the driver (when cash on "
-        "delivery is enabled in the settings).",
+        "delivery is enabled in the settings). Set by billing users and credit "
+        "managers.",
     )
     wholtra_statement_links_enabled = fields.Boolean(
         compute="_compute_wholtra_statement_links_enabled", groups="base.group_user"
@@ -81,6 +88,64 @@ class ResPartner(models.Model):
     @api.model
     def _commercial_fields(self):
         return [*super()._commercial_fields(), "wholtra_cod"]
+
+    # ------------------------------------------------------------------
+    # Cash on delivery: a billing / credit decision
+    # ------------------------------------------------------------------
+    @api.model
+    def _wholtra_can_set_cod(self):
+        user = self.env.user
+        return self.env.su or any(user.has_group(group) for group in COD_GROUPS)
+
+    def _wholtra_check_cod_vals(self, vals):
+        """Only billing users and credit managers decide that a customer pays cash on
+        delivery. Others may only leave it as it is, or copy it from the contact's
+        company (Odoo syncs commercial fields to contacts)."""
+        if (
+            not isinstance(vals, dict)
+            or "wholtra_cod" not in vals
+            or self._wholtra_can_set_cod()
+        ):
+            return
+        new = bool(vals["wholtra_cod"])
+        records_sudo = self.sudo()
+        if not records_sudo:  # create
+            parent_id = vals.get("parent_id")
+            parent_sudo = records_sudo.browse(
+                parent_id if isinstance(parent_id, int) else []
+            )
+            allowed = not new or (
+                parent_sudo.exists()
+                and parent_sudo.commercial_partner_id.wholtra_cod == new
+            )
+        else:
+            allowed = all(
+                partner.wholtra_cod == new
+                or (
+                    "parent_id" not in vals
+                    and "is_company" not in vals
+                    and partner.commercial_partner_id != partner
+                    and partner.commercial_partner_id.wholtra_cod == new
+                )
+                for partner in records_sudo
+            )
+        if not allowed:
+            raise AccessError(
+                self.env._(
+                    "Only billing users and credit managers can change whether a "
+                    "customer pays cash on delivery."
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._wholtra_check_cod_vals(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._wholtra_check_cod_vals(vals)
+        return super().write(vals)
 
     def action_wholtra_statement_link(self):
         """Open the customer's statement link (created when missing). Invoicing users

@@ -59,6 +59,7 @@ class TestPaymentMatching(WholtraPaymentsCommon, TransactionCase):
     def test_batch_does_not_allocate_twice(self):
         payments = (
             self.env["account.payment"]
+            .sudo()
             .with_context(wholtra_no_matching=True)
             .create(
                 [

@@ -30,6 +30,7 @@ class TestPaymentsQueryCounts(WholtraPaymentsCommon, TransactionCase):
         )
         cls.payments = (
             cls.env["account.payment"]
+            .sudo()
             .with_context(wholtra_no_matching=True)
             .create(
                 [

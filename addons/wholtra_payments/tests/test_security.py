@@ -290,6 +290,7 @@ class TestMatchingApi(WholtraRolesCommon, TransactionCase):
         cls.invoice = cls._invoice(cls.customer, 90.0, -5)
         cls.payment = (
             cls.env["account.payment"]
+            .sudo()
             .with_context(wholtra_no_matching=True)
             .create(
                 {
@@ -667,3 +668,136 @@ class TestStatementRouteSecurity(WholtraRolesCommon, HttpCase):
 
     def _other_invoice_id(self):
         return self._invoice(self.other_customer, 10.0, -5).id
+
+
+@tagged("post_install", "-at_install")
+class TestGuardedPaymentFields(WholtraRolesCommon, TransactionCase):
+    """The COD flag is a billing / credit decision; how a payment was matched is
+    system-managed; the key that skips the matching proposal is for system flows."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_wholtra_payments()
+        cls._setup_roles()
+        cls.company.wholtra_payment_matching_enabled = True
+        cls.invoice = cls._invoice(cls.customer, 90.0, -5)
+        cls.other_invoice = cls._invoice(cls.customer, 40.0, 5)
+        # Users who may edit contacts (Contact Creation), in each role.
+        contacts = "base.group_partner_manager"
+        cls.sales_contacts = new_test_user(
+            cls.env,
+            "wh_sec_sales_contacts",
+            groups=f"sales_team.group_sale_salesman,{contacts}",
+        )
+        cls.credit_contacts = new_test_user(
+            cls.env,
+            "wh_sec_credit_contacts",
+            groups=f"sales_team.group_sale_salesman,{CREDIT_MANAGER},{contacts}",
+        )
+        cls.billing_contacts = new_test_user(
+            cls.env,
+            "wh_sec_billing_contacts",
+            groups=f"account.group_account_invoice,{contacts}",
+        )
+
+    def _payment_vals(self, amount=90.0):
+        return {
+            "payment_type": "inbound",
+            "partner_type": "customer",
+            "partner_id": self.customer.id,
+            "amount": amount,
+        }
+
+    def test_cod_flag_set_by_billing_and_credit_managers(self):
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.sales_contacts).write({"wholtra_cod": True})
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(self.sales_contacts).create(
+                {"name": "New COD Kiosk", "is_company": True, "wholtra_cod": True}
+            )
+        self.env.invalidate_all()
+        self.assertFalse(self.customer.wholtra_cod)
+        self.customer.with_user(self.credit_contacts).write({"wholtra_cod": True})
+        self.env.invalidate_all()
+        self.assertTrue(self.customer.wholtra_cod)
+        self.assertTrue(self.customer_contact.wholtra_cod)  # synced to contacts
+        self.customer.with_user(self.billing_contacts).write({"wholtra_cod": False})
+        self.env.invalidate_all()
+        self.assertFalse(self.customer_contact.wholtra_cod)
+
+    def test_salesman_contacts_follow_their_company(self):
+        self.customer.wholtra_cod = True
+        Partner = self.env["res.partner"].with_user(self.sales_contacts)
+        # A new contact of a COD customer copies its flag (Odoo's commercial sync).
+        contact = Partner.create(
+            {"name": "Deli Night Shift", "parent_id": self.customer.id}
+        )
+        self.env.invalidate_all()
+        self.assertTrue(contact.wholtra_cod)
+        contact = Partner.create(
+            {
+                "name": "Deli Morning Shift",
+                "parent_id": self.customer.id,
+                "wholtra_cod": True,
+            }
+        )
+        self.assertTrue(contact.wholtra_cod)
+        # Moved to another COD customer: the flag follows (synced in sudo by Odoo).
+        self.other_customer.wholtra_cod = True
+        moved = Partner.create({"name": "Grill Buyer", "parent_id": self.customer.id})
+        moved.write({"parent_id": self.other_customer.id})
+        self.env.invalidate_all()
+        self.assertTrue(moved.wholtra_cod)
+        # Other changes of a COD contact are the salesman's to make.
+        self.customer_contact.with_user(self.sales_contacts).write(
+            {"phone": "+1 555 0100"}
+        )
+        # Not the flag of the contact alone.
+        with self.assertRaises(AccessError):
+            self.customer_contact.with_user(self.sales_contacts).write(
+                {"wholtra_cod": False}
+            )
+
+    def test_match_rule_is_system_managed(self):
+        Payment = self.env["account.payment"].with_user(self.billing)
+        payment = Payment.create(self._payment_vals())
+        self.assertEqual(payment.wholtra_match_invoice_ids, self.invoice)
+        self.assertEqual(payment.wholtra_match_rule, "exact")
+        with self.assertRaises(AccessError):
+            payment.write({"wholtra_match_rule": "oldest"})
+        with self.assertRaises(AccessError):
+            Payment.create({**self._payment_vals(), "wholtra_match_rule": "exact"})
+        # Invoices chosen by hand: "Manual".
+        payment.write(
+            {"wholtra_match_invoice_ids": [Command.set(self.other_invoice.ids)]}
+        )
+        self.env.invalidate_all()
+        self.assertEqual(payment.wholtra_match_rule, "manual")
+        payment.action_wholtra_clear_matching()
+        self.env.invalidate_all()
+        self.assertFalse(payment.wholtra_match_rule)
+        payment = Payment.create(
+            {
+                **self._payment_vals(40.0),
+                "wholtra_match_invoice_ids": [Command.set(self.other_invoice.ids)],
+            }
+        )
+        self.assertEqual(payment.wholtra_match_rule, "manual")
+
+    def test_no_matching_key_is_for_system_flows(self):
+        payment = (
+            self.env["account.payment"]
+            .with_user(self.billing)
+            .with_context(wholtra_no_matching=True)
+            .create(self._payment_vals())
+        )
+        self.env.invalidate_all()
+        self.assertEqual(payment.wholtra_match_invoice_ids, self.invoice)
+        payment = (
+            self.env["account.payment"]
+            .sudo()
+            .with_context(wholtra_no_matching=True)
+            .create(self._payment_vals())
+        )
+        self.assertFalse(payment.wholtra_match_invoice_ids)
