@@ -54,7 +54,7 @@ FIELDS = {
     },
     "account.payment": {
         "wholtra_match_invoice_ids": ("BO", "B"),
-        "wholtra_match_rule": ("BO", "B"),
+        "wholtra_match_rule": ("BO", ""),
         "wholtra_matching_enabled": ("BO", "-"),
     },
     "payment.transaction": {
@@ -113,7 +113,7 @@ FIELDS = {
         "wholtra_allocation_priority": ("SMCO", "-"),
         "wholtra_avg_order_value": ("SMCO", "-"),
         "wholtra_backorder_eta": ("SMCO", "-"),
-        "wholtra_cod": ("SMKBCO", "SMKBCO"),
+        "wholtra_cod": ("SMKBCO", "BCO"),
         "wholtra_contract_pricelist_id": ("SMCO", ""),
         "wholtra_hold_manual": ("SMCO", "C"),
         "wholtra_hold_reason": ("SMCO", "C"),
