@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -144,58 +142,25 @@ class PurchaseOrderLine(models.Model):
                 lines._wholtra_notify_allocations(changed, reason=" ".join(reasons))
         return res
 
-    @api.model
-    def _wholtra_serve_order_key(self, alloc):
-        """Serving order on receipt: highest priority, then earliest commitment
-        (or order) date, then oldest allocation."""
-        order = alloc.sale_line_id.order_id
-        return (
-            -alloc.priority,
-            (order.commitment_date or order.date_order).timestamp(),
-            alloc.id,
-        )
-
-    @api.model
-    def _wholtra_release_order_key(self, alloc):
-        """Release order: soft before firm, then lowest priority, then latest
-        order first (the reverse of the serving order)."""
-        order = alloc.sale_line_id.order_id
-        return (
-            alloc.state == "firm",
-            alloc.priority,
-            -(order.commitment_date or order.date_order).timestamp(),
-            -alloc.id,
-        )
-
     def _wholtra_shrink_allocations(self, notify=True):
-        """Shrink/release the allocations of lines whose open quantity dropped
-        below what is allocated, in reverse priority order. A system update:
-        runs in sudo (the buyer changing the PO may not see allocations)."""
+        """Release the allocations of lines whose open quantity dropped below what
+        is allocated, in the one consumption order
+        (`wholtra.allocation._wholtra_consume`, release: held customers and the
+        lowest priority first, soft before firm). A system update: runs in sudo
+        (the buyer changing the PO may not see allocations)."""
         lines_sudo = self.sudo()
         allocs = lines_sudo.wholtra_allocation_ids.filtered(
             lambda a: a.state in ("soft", "firm")
         )
-        changed = allocs.browse()
         if not allocs:
-            return changed
-        by_line = defaultdict(list)
-        for alloc in allocs:
-            by_line[alloc.purchase_line_id].append(alloc)
-        allocs_sudo = allocs.with_context(wholtra_alloc_trusted=True)
-        for line, line_allocs in by_line.items():
-            rounding = line.product_id.uom_id
-            excess = sum(a.quantity for a in line_allocs) - line._wholtra_open_qty()
-            for alloc in sorted(line_allocs, key=self._wholtra_release_order_key):
-                if rounding.compare(excess, 0.0) <= 0:
-                    break
-                take = min(alloc.quantity, excess)
-                excess -= take
-                alloc_sudo = allocs_sudo.browse(alloc.id)
-                if rounding.compare(take, alloc.quantity) >= 0:
-                    alloc_sudo.write({"state": "cancelled"})
-                else:
-                    alloc_sudo.write({"quantity": alloc.quantity - take})
-                changed |= alloc
+            return allocs
+        excess = {}
+        for line, line_allocs in allocs.grouped("purchase_line_id").items():
+            qty = sum(line_allocs.mapped("quantity")) - line._wholtra_open_qty()
+            if line.product_id.uom_id.compare(qty, 0.0) > 0:
+                excess[line] = qty
+        taken = allocs._wholtra_consume(excess, "purchase_line_id", release=True)
+        changed = allocs.browse([alloc.id for alloc, _qty, _held in taken])
         if changed and notify:
             self._wholtra_notify_allocations(
                 changed,

@@ -25,3 +25,12 @@ class ResCompany(models.Model):
         help="Run the allocation engine for the products of an order when it is "
         "confirmed.",
     )
+    wholtra_alloc_held_last = fields.Boolean(
+        string="Customers on hold served last",
+        default=True,
+        help="While a customer is on credit hold (and the order not released), "
+        "its demand goes after every other customer's: the engine plans it last "
+        "and receipts reserve goods to the deliveries of customers who can ship "
+        "first. A credit manager gets an activity; lifting the hold puts the "
+        "demand back in its priority. Only acts when allocation is enabled.",
+    )

@@ -16,3 +16,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.wholtra_allocate_on_confirm",
         readonly=False,
     )
+    wholtra_alloc_held_last = fields.Boolean(
+        related="company_id.wholtra_alloc_held_last",
+        readonly=False,
+    )

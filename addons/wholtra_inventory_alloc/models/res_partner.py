@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.fields import Domain
 
 
 class ResPartner(models.Model):
@@ -25,3 +26,28 @@ class ResPartner(models.Model):
             ("order_partner_id", "child_of", self.commercial_partner_id.ids)
         ]
         return action
+
+    def _wholtra_lift_hold(self, reason):
+        """Lifting a manual hold puts the customer's open demand back in its
+        priority at once: the engine re-plans the products of its open order
+        lines in the current company (automatic holds that end with a payment
+        wait for the next engine run)."""
+        res = super()._wholtra_lift_hold(reason)
+        self._wholtra_replan_open_demand()
+        return res
+
+    def _wholtra_replan_open_demand(self):
+        company = self.env.company
+        if not (company.wholtra_allocation_enabled and company.wholtra_alloc_held_last):
+            return
+        # a system update: the credit manager need not be an inventory user
+        SaleLine = self.env["sale.order.line"].sudo()
+        lines = SaleLine.search(
+            SaleLine._wholtra_demand_domain(company)
+            & Domain("order_partner_id", "child_of", self.commercial_partner_id.ids)
+            & Domain("wholtra_is_open", "=", True)
+        )
+        if lines:
+            self.env["wholtra.allocation.engine"].sudo()._run(
+                company, products=lines.product_id
+            )

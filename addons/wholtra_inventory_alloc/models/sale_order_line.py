@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from markupsafe import Markup, escape
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -342,7 +342,9 @@ class SaleOrderLine(models.Model):
 
     def _wholtra_shrink_allocations(self):
         """Keep allocations within what is still to deliver (quantity reduced,
-        order cancelled, delivered from elsewhere): release the latest ETA first."""
+        order cancelled, delivered from elsewhere): the excess is released in
+        the one consumption order (`wholtra.allocation._wholtra_consume`), which
+        on one order line means the latest ETA first, soft before firm."""
         # a system update: sudo (the user changing the order may not see them)
         lines_sudo = self.sudo()
         allocs = lines_sudo.wholtra_allocation_ids.filtered(
@@ -350,31 +352,14 @@ class SaleOrderLine(models.Model):
         )
         if not allocs:
             return allocs
-        allocs_sudo = allocs.with_context(wholtra_alloc_trusted=True)
-        changed = allocs.browse()
-        for line in allocs.sale_line_id:
-            uom = line.product_id.uom_id
+        excess = {}
+        for line, line_allocs in allocs.grouped("sale_line_id").items():
             open_qty = line._wholtra_undelivered_qty() if line.state == "sale" else 0.0
-            line_allocs = allocs.filtered(lambda a, sol=line: a.sale_line_id == sol)
-            excess = sum(line_allocs.mapped("quantity")) - open_qty
-            for alloc in line_allocs.sorted(
-                lambda a: (
-                    a.state == "firm",
-                    -(a.date_expected or a.create_date).timestamp(),
-                    -a.id,
-                )
-            ):
-                if uom.compare(excess, 0.0) <= 0:
-                    break
-                take = min(alloc.quantity, excess)
-                excess -= take
-                alloc_sudo = allocs_sudo.browse(alloc.id)
-                if uom.compare(take, alloc.quantity) >= 0:
-                    alloc_sudo.write({"state": "cancelled"})
-                else:
-                    alloc_sudo.write({"quantity": alloc.quantity - take})
-                changed |= alloc
-        return changed
+            qty = sum(line_allocs.mapped("quantity")) - open_qty
+            if line.product_id.uom_id.compare(qty, 0.0) > 0:
+                excess[line] = qty
+        taken = allocs._wholtra_consume(excess, "sale_line_id", release=True)
+        return allocs.browse([alloc.id for alloc, _qty, _held in taken])
 
     def _wholtra_notify_promise_change(self, reason):
         """One to-do activity per order for its salesperson, naming the order,
@@ -406,6 +391,91 @@ class SaleOrderLine(models.Model):
                 ),
                 note=Markup("<br/>").join([escape(reason), *map(escape, items)]),
             )
+
+    def _wholtra_held_lines(self):
+        """The lines of these whose customer cannot ship: on credit hold in the
+        order's company (`res.partner._wholtra_hold_reasons_batch` of
+        wholtra_orders, manual and automatic holds) and the order not released
+        by a credit manager, in companies that serve held customers last
+        (allocation in use and *Held customers last* on). Their demand goes after
+        everyone else's. One hold evaluation per company."""
+        lines = self.sudo().filtered(
+            lambda sol: sol.company_id.wholtra_allocation_enabled
+            and sol.company_id.wholtra_alloc_held_last
+            and not sol.order_id.wholtra_hold_released
+        )
+        held_ids = []
+        for company, company_lines in lines.grouped("company_id").items():
+            partners = company_lines.order_id.partner_id.with_company(company)
+            reasons = partners._wholtra_hold_reasons_batch()
+            held_ids += [
+                sol.id
+                for sol in company_lines
+                if reasons.get(sol.order_id.partner_id.commercial_partner_id.id)
+            ]
+        return self.browse(held_ids)
+
+    def _wholtra_notify_held(self, reason):
+        """One to-do activity per order for a credit manager: the goods of a
+        customer on hold went to others (or wait). Not repeated while the
+        previous one is open. Posted by the system (sudo)."""
+        lines_sudo = self.sudo()
+        group = self.env.ref("wholtra_orders.group_wholtra_credit_manager")
+        Activity = self.env["mail.activity"].sudo()
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        for company, company_lines in lines_sudo.grouped("company_id").items():
+            orders = company_lines.order_id
+            summary = self.env._("Customer on hold: goods went to other customers")
+            already = set(
+                Activity.search(
+                    [
+                        ("res_model", "=", "sale.order"),
+                        ("res_id", "in", orders.ids),
+                        ("activity_type_id", "=", todo.id),
+                        ("summary", "=", summary),
+                    ]
+                ).mapped("res_id")
+            )
+            managers = (
+                group.sudo()
+                .all_user_ids.filtered(
+                    lambda u, c=company: not u.share
+                    and u.active
+                    and u.id != SUPERUSER_ID
+                    and c in u.company_ids
+                )
+                .sorted("id")
+            )
+            for order, lines in company_lines.grouped("order_id").items():
+                if order.id in already:
+                    continue
+                items = [
+                    self.env._(
+                        "%(product)s: %(qty)s still to deliver",
+                        product=sol.product_id.display_name,
+                        qty=sol._wholtra_undelivered_qty(),
+                    )
+                    for sol in lines
+                ]
+                order.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    user_id=(managers[:1] or order.user_id).id or self.env.uid,
+                    summary=summary,
+                    note=Markup("<br/>").join(
+                        [
+                            escape(reason),
+                            escape(
+                                self.env._(
+                                    "%(customer)s is on credit hold: lift the hold or "
+                                    "release the order to put this demand back in its "
+                                    "priority.",
+                                    customer=order.partner_id.display_name,
+                                )
+                            ),
+                            *map(escape, items),
+                        ]
+                    ),
+                )
 
     # ------------------------------------------------------------------
     # Hooks

@@ -6,6 +6,57 @@ from odoo import models
 class StockMove(models.Model):
     _inherit = "stock.move"
 
+    def _action_assign(self, force_qty=False):
+        """Customers on hold reserve last: when moves of several customers
+        compete (a receipt's `_trigger_assign`, the scheduler), the deliveries of
+        customers who cannot ship go after the others' (companies using the
+        allocation with *Held customers last* on). Odoo's own order is kept
+        otherwise. A held delivery left waiting while others got goods gives a
+        credit manager an activity."""
+        moves, held = self._wholtra_held_last()
+        if not held:
+            return super()._action_assign(force_qty=force_qty)
+        others = moves - held
+        before = {move.id: move.quantity for move in others}
+        res = super(StockMove, moves)._action_assign(force_qty=force_qty)
+        served_others = any(
+            move.product_uom.compare(move.quantity, before[move.id]) > 0
+            for move in others
+        )
+        waiting = held.filtered(lambda m: m.state != "assigned")
+        if served_others and waiting:
+            waiting.sale_line_id._wholtra_notify_held(
+                self.env._(
+                    "Goods received were reserved to customers who can ship first."
+                )
+            )
+        return res
+
+    def _wholtra_held_last(self):
+        """(these moves with held customers' deliveries moved last, the held
+        moves). Only when deliveries of more than one customer compete."""
+        if len(self) < 2 or not any(
+            c.wholtra_allocation_enabled and c.wholtra_alloc_held_last
+            for c in self.company_id
+        ):
+            return self, self.browse()
+        moves_sudo = self.sudo()
+        outgoing = moves_sudo.filtered(
+            lambda m: m.sale_line_id
+            and m.company_id.wholtra_allocation_enabled
+            and m.company_id.wholtra_alloc_held_last
+            and m.location_dest_id.usage in ("customer", "transit")
+        )
+        if len(outgoing.sale_line_id.order_id.partner_id.commercial_partner_id) < 2:
+            return self, self.browse()
+        held_lines = outgoing.sale_line_id._wholtra_held_lines()
+        if not held_lines:
+            return self, self.browse()
+        held = self.browse(
+            outgoing.filtered(lambda m: m.sale_line_id in held_lines).ids
+        )
+        return (self - held) | held, held
+
     def _action_done(self, cancel_backorder=False):
         done = super()._action_done(cancel_backorder=cancel_backorder)
         receipts = done.filtered(
@@ -27,44 +78,39 @@ class StockMove(models.Model):
         return done
 
     def _wholtra_serve_allocations(self):
-        """Give what was just received to the allocated deliveries first, in
-        priority order: reserve their outgoing moves before anyone else can
-        (Odoo's own `_trigger_assign` runs after us). What is not received
-        stays allocated to the purchase line (its backorder)."""
+        """Give what was just received to the allocated deliveries first, in the
+        one serving order (`wholtra.allocation._wholtra_consume`): reserve their
+        outgoing moves before anyone else can (Odoo's own `_trigger_assign` runs
+        after us). Allocations of customers on hold come last and are released
+        rather than served: their goods stay free for Odoo's reservation, which
+        serves held deliveries last too (`_action_assign`), and a credit manager
+        gets an activity. What is not received stays allocated to the purchase
+        line (its backorder)."""
         received = defaultdict(float)
         for move in self:
             received[move.purchase_line_id] += move.product_uom._compute_quantity(
                 move.quantity, move.product_id.uom_id
             )
-        Alloc = self.env["wholtra.allocation"]
-        allocs = Alloc.search(
+        allocs = self.env["wholtra.allocation"].search(
             [
                 ("purchase_line_id", "in", [pl.id for pl in received]),
                 ("state", "in", ("soft", "firm")),
             ]
         )
-        allocs_sudo = allocs.sudo().with_context(wholtra_alloc_trusted=True)
-        serve_order = self.env["purchase.order.line"]._wholtra_serve_order_key
-        to_reserve = []
-        for pline, qty in received.items():
-            rounding = pline.product_id.uom_id
-            for alloc in sorted(
-                allocs.filtered(lambda a, pl=pline: a.purchase_line_id == pl),
-                key=serve_order,
-            ):
-                if rounding.compare(qty, 0.0) <= 0:
-                    break
-                take = min(qty, alloc.quantity)
-                qty -= take
-                alloc_sudo = allocs_sudo.browse(alloc.id)
-                if rounding.compare(take, alloc.quantity) >= 0:
-                    alloc_sudo.write({"state": "done"})
-                else:
-                    alloc_sudo.write({"quantity": alloc.quantity - take})
-                    alloc_sudo.copy({"quantity": take, "state": "done"})
-                to_reserve.append((alloc.sale_line_id, take))
-        for sale_line, qty in to_reserve:
-            self._wholtra_reserve_for(sale_line, qty)
+        taken = allocs._wholtra_consume(received, "purchase_line_id")
+        held = self.env["sale.order.line"]
+        for alloc, qty, is_held in taken:
+            if is_held:
+                held |= alloc.sale_line_id
+            else:
+                self._wholtra_reserve_for(alloc.sale_line_id, qty)
+        if held:
+            held._wholtra_notify_held(
+                self.env._(
+                    "Goods received for this order were released to customers who "
+                    "can ship."
+                )
+            )
 
     def _wholtra_reserve_for(self, sale_line, qty):
         """Reserve `qty` (product unit) on the open deliveries of `sale_line`."""

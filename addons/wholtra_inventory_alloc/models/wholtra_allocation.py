@@ -1,6 +1,7 @@
 import logging
 import math
 from collections import defaultdict
+from datetime import datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
@@ -9,6 +10,7 @@ from odoo.tools import SQL, float_compare
 _logger = logging.getLogger(__name__)
 
 ACTIVE_STATES = ("soft", "firm")
+FAR_FUTURE = datetime(9999, 12, 31)
 MAX_QUANTITY = 1e12
 STOCK_USER = "stock.group_stock_user"
 STOCK_MANAGER = "stock.group_stock_manager"
@@ -143,6 +145,98 @@ class WholtraAllocation(models.Model):
         """System updates (receipts, PO changes) adjust several allocations in one
         go and re-establish the invariants themselves; only honoured in sudo."""
         return self.env.su and self.env.context.get("wholtra_alloc_trusted")
+
+    # ------------------------------------------------------------------
+    # The one serving order (engine, receipts, releases)
+    # ------------------------------------------------------------------
+    @api.model
+    def _wholtra_demand_key(self, line, priority=0, held=False):
+        """THE order in which demand is served, everywhere: customers who can
+        ship before customers on hold (see `sale.order.line._wholtra_held_lines`),
+        then higher priority, the earliest commitment date (orders without one
+        after), the oldest order, the first line. The engine plans in this order,
+        receipts serve in it, releases go in its reverse."""
+        order = line.order_id
+        return (
+            bool(held),
+            -(priority or 0),
+            order.commitment_date or FAR_FUTURE,
+            order.date_order or FAR_FUTURE,
+            order.id,
+            line.id,
+        )
+
+    @api.model
+    def _wholtra_serve_key(self, held_lines=None):
+        """Sort key of allocations in serving order: the demand order of their
+        order line (with the priority they were planned with), then the earliest
+        ETA, then the oldest allocation."""
+        held_ids = set(held_lines.ids) if held_lines else set()
+
+        def key(alloc):
+            line = alloc.sale_line_id
+            return self._wholtra_demand_key(
+                line, alloc.priority, line.id in held_ids
+            ) + (alloc.date_expected or FAR_FUTURE, alloc.id)
+
+        return key
+
+    def _wholtra_consumption_order(self, release=False, held_lines=None):
+        """These allocations in the order they are consumed: serving order, or
+        for a release its reverse with soft ones before firm ones."""
+        key = self._wholtra_serve_key(held_lines)
+        if not release:
+            return sorted(self, key=key)
+        return sorted(
+            sorted(self, key=key, reverse=True), key=lambda a: a.state == "firm"
+        )
+
+    def _wholtra_consume(self, quantities, group_by, release=False):
+        """The one rule that consumes allocations (receipts, reduced purchase
+        lines, reduced or delivered order lines).
+
+        :param dict quantities: {line: quantity in the product unit} where line is
+            a purchase line (``group_by="purchase_line_id"``) or an order line
+            (``group_by="sale_line_id"``); consumed from the active allocations of
+            ``self`` on that line.
+        :param bool release: False: goods received, consumed in serving order;
+            the consumed part is marked received (a part is split off as a
+            received record). Held customers come last and what reaches them is
+            released instead: they cannot ship, the goods stay free for Odoo's
+            reservation (held deliveries last, see `stock.move._action_assign`).
+            True: supply or demand went away, consumed in the reverse order, soft
+            before firm; the consumed part is cancelled (a part is deducted).
+        :return: [(allocation, quantity taken, held)] in consumption order.
+
+        A system update (sudo): the user receiving or changing an order may not
+        see the allocations.
+        """
+        allocs = self.sudo().filtered(lambda a: a.state in ACTIVE_STATES)
+        held_lines = allocs.sale_line_id._wholtra_held_lines()
+        allocs_sudo = allocs.with_context(wholtra_alloc_trusted=True)
+        by_line = allocs.grouped(group_by)
+        taken = []
+        for line, qty in quantities.items():
+            line_allocs = by_line.get(line)
+            if not line_allocs:
+                continue
+            uom = line.product_id.uom_id
+            for alloc in line_allocs._wholtra_consumption_order(release, held_lines):
+                if uom.compare(qty, 0.0) <= 0:
+                    break
+                take = min(qty, alloc.quantity)
+                qty -= take
+                held = alloc.sale_line_id in held_lines
+                state = "cancelled" if release or held else "done"
+                alloc_sudo = allocs_sudo.browse(alloc.id)
+                if uom.compare(take, alloc.quantity) >= 0:
+                    alloc_sudo.write({"state": state})
+                else:
+                    alloc_sudo.write({"quantity": alloc.quantity - take})
+                    if state == "done":
+                        alloc_sudo.copy({"quantity": take, "state": "done"})
+                taken.append((alloc, take, held))
+        return taken
 
     # ------------------------------------------------------------------
     # Access helpers (also used by the buttons of the other models)

@@ -1,14 +1,11 @@
 import logging
 from collections import defaultdict
-from datetime import datetime
 
 from odoo import Command, api, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 _logger = logging.getLogger(__name__)
-
-FAR_FUTURE = datetime(9999, 12, 31)
 
 
 class WholtraAllocationEngine(models.AbstractModel):
@@ -121,10 +118,29 @@ class WholtraAllocationEngine(models.AbstractModel):
                 "qty_delivered",
                 "product_uom_id",
                 "order_id",
+                "company_id",
             ]
         )
         lines.order_id.fetch(
-            ["partner_id", "commitment_date", "date_order", "warehouse_id"]
+            [
+                "partner_id",
+                "commitment_date",
+                "date_order",
+                "warehouse_id",
+                # held customers' demand goes last (wholtra_orders' release flag)
+                "wholtra_hold_released",
+            ]
+        )
+        # the customers in one read: their commercial entity and what their
+        # priority and their hold (in this company) are computed from
+        lines.order_id.partner_id.with_company(company).fetch(
+            [
+                "commercial_partner_id",
+                "wholtra_tier_id",
+                "wholtra_key_account",
+                "wholtra_hold_manual",
+                "wholtra_hold_reason",
+            ]
         )
         return lines
 
@@ -176,15 +192,18 @@ class WholtraAllocationEngine(models.AbstractModel):
         return free
 
     @api.model
-    def _demand_sort_key(self, priorities):
+    def _demand_sort_key(self, priorities, held_lines=None):
+        """The engine plans demand in the one serving order
+        (`wholtra.allocation._wholtra_demand_key`): held customers last, then
+        priority, commitment date, order date."""
+        demand_key = self.env["wholtra.allocation"]._wholtra_demand_key
+        held_ids = set(held_lines.ids) if held_lines else set()
+
         def key(line):
-            order = line.order_id
-            return (
-                -priorities.get(order.partner_id.id, 0),
-                order.commitment_date or FAR_FUTURE,
-                order.date_order or FAR_FUTURE,
-                order.id,
-                line.id,
+            return demand_key(
+                line,
+                priorities.get(line.order_id.partner_id.id, 0),
+                line.id in held_ids,
             )
 
         return key
@@ -216,6 +235,7 @@ class WholtraAllocationEngine(models.AbstractModel):
         priorities = self.env["sale.order.line"]._get_allocation_priority(
             demand.order_id.partner_id
         )
+        held = demand._wholtra_held_lines()
 
         firm = existing.filtered(lambda a: a.state == "firm")
         soft = existing - firm
@@ -233,7 +253,7 @@ class WholtraAllocationEngine(models.AbstractModel):
 
         target = {}
         line_prio = {}
-        for line in demand.sorted(self._demand_sort_key(priorities)):
+        for line in demand.sorted(self._demand_sort_key(priorities, held)):
             rounding = line.product_id.uom_id
             wh = line.order_id.warehouse_id.id
             key = (line.product_id.id, wh)
@@ -260,10 +280,17 @@ class WholtraAllocationEngine(models.AbstractModel):
                 target[line.id, pl.id] = take
         worse = self._get_worsened_lines(soft, target, supply)
         stats = self._apply_plan(company, soft, target, line_prio)
-        if worse:
-            worse._wholtra_notify_promise_change(
+        if worse - held:
+            (worse - held)._wholtra_notify_promise_change(
                 self.env._(
                     "Re-planned: inbound supply went to a higher-priority order."
+                )
+            )
+        if worse & held:
+            (worse & held)._wholtra_notify_held(
+                self.env._(
+                    "Re-planned: the inbound supply promised to this order went to "
+                    "customers who can ship."
                 )
             )
         return stats
@@ -399,6 +426,7 @@ class WholtraAllocationEngine(models.AbstractModel):
         allocated = lines._wholtra_allocated_quantities()
         free_stock = self._get_free_stock(company, lines.product_id)
         priorities = SaleLine._get_allocation_priority(lines.order_id.partner_id)
+        held = lines._wholtra_held_lines()
         proposed = {
             line.id
             for line in lines
@@ -407,7 +435,7 @@ class WholtraAllocationEngine(models.AbstractModel):
             )
         }
         missing = {}
-        for line in lines.sorted(self._demand_sort_key(priorities)):
+        for line in lines.sorted(self._demand_sort_key(priorities, held)):
             key = (line.product_id.id, line.order_id.warehouse_id.id)
             need = (
                 line._wholtra_undelivered_qty()
