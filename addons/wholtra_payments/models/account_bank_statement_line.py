@@ -90,10 +90,6 @@ class AccountBankStatementLine(models.Model):
             )
         for line in lines:
             line._wholtra_reconcile_invoices(line.wholtra_match_invoice_ids)
-        if lines:
-            self.env["wholtra.collection.status"]._wholtra_refresh_partners(
-                lines.partner_id
-            )
         return True
 
     def _wholtra_reconcile_invoices(self, invoices):

@@ -20,3 +20,18 @@ class AccountMove(models.Model):
                 picking_sudo.wholtra_invoice_ids & invoices_sudo
             )
         return posted
+
+    def _wholtra_reconciliation_changed(self):
+        """Any reconciliation of customer invoices (payment, statement link, COD,
+        manual reconcile in Accounting, bank reconciliation, credit note applied,
+        unreconcile): re-evaluate the collection level of the customers concerned,
+        at once and in one batch. Levels are only cleared or lowered here (and the
+        collection hold lifted when nothing is overdue any more): reminders wait for
+        the scheduled run."""
+        res = super()._wholtra_reconciliation_changed()
+        moves = self.filtered(lambda move: move.company_id.wholtra_collection_enabled)
+        if moves:
+            self.env["wholtra.collection.status"]._wholtra_refresh_partners(
+                moves.commercial_partner_id
+            )
+        return res

@@ -276,8 +276,4 @@ class AccountPayment(models.Model):
                 and inv.commercial_partner_id == pay.partner_id.commercial_partner_id
             )
             pay._wholtra_reconcile_in_order(invoices)
-        if matched := self.filtered("wholtra_match_invoice_ids"):
-            self.env["wholtra.collection.status"]._wholtra_refresh_partners(
-                matched.partner_id
-            )
         return res

@@ -327,7 +327,6 @@ class StockPicking(models.Model):
         picking_sudo = self.sudo()
         picking_sudo.wholtra_cod_payment_id = payment_sudo
         self._wholtra_cod_reconcile(picking_sudo.wholtra_invoice_ids)
-        self.env["wholtra.collection.status"]._wholtra_refresh_partners(self.partner_id)
         return payment_sudo
 
     def _wholtra_cod_reconcile(self, invoices):

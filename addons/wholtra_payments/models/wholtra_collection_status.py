@@ -394,11 +394,13 @@ class WholtraCollectionStatus(models.Model):
 
     @api.model
     def _wholtra_refresh_partners(self, partners):
-        """Re-evaluate some customers now (after a payment): clears their level and
-        lifts the collection hold when nothing is overdue any more. Never escalates.
+        """Re-evaluate some customers now (their invoices' reconciliation changed):
+        clears or lowers their level and lifts the collection hold when nothing is
+        overdue any more. Never escalates.
 
-        Called by the payment flows in the user's environment: the collection
-        sequence's own rows and the hold it set are changed in sudo here."""
+        Called by ``account.move._wholtra_reconciliation_changed`` in the user's
+        environment, once per reconcile operation: the collection sequence's own
+        rows and the hold it set are changed in sudo here."""
         status_sudo = self.sudo()
         partners = partners.commercial_partner_id
         statuses_sudo = status_sudo.search([("partner_id", "in", partners.ids)])

@@ -1,6 +1,7 @@
 import html
 from datetime import timedelta
 
+from odoo import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import format_amount
 
@@ -186,6 +187,92 @@ class TestCollectionSequence(WholtraPaymentsCommon, TransactionCase):
         ).create({})._create_payments()
         self.Status._wholtra_refresh_partners(self.customer)
         self.assertFalse(self._status().level_id)
+
+    def _pay_by_hand(self, amount):
+        """A payment posted without invoice, reconciled by hand in Accounting."""
+        payment = (
+            self.env["account.payment"]
+            .sudo()
+            .with_context(wholtra_no_matching=True)
+            .create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": self.customer.id,
+                    "amount": amount,
+                }
+            )
+        )
+        payment.action_post()
+        return payment.move_id
+
+    def _reconcile_by_hand(self, move):
+        (move.line_ids | self.invoice.line_ids).filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+            and not line.reconciled
+        ).reconcile()
+
+    def test_manual_reconcile_clears_level_and_lifts_hold(self):
+        self._run(20)
+        self.assertTrue(self.customer.wholtra_hold_manual)
+        self._reconcile_by_hand(self._pay_by_hand(500.0))
+        self.env.invalidate_all()
+        # No scheduled run: the reconciliation itself re-evaluated the customer.
+        self.assertIn(self.invoice.payment_state, ("paid", "in_payment"))
+        status = self._status()
+        self.assertFalse(status.level_id)
+        self.assertEqual(status.overdue_amount, 0.0)
+        self.assertFalse(status.hold_set)
+        self.assertFalse(self.customer.wholtra_hold_manual)
+
+    def test_partial_reconcile_updates_amount_without_reminder(self):
+        self._run()
+        self._reconcile_by_hand(self._pay_by_hand(200.0))
+        self.env.invalidate_all()
+        status = self._status()
+        self.assertEqual(status.overdue_amount, 300.0)
+        self.assertEqual(status.level_id, self.level_1)
+        self.assertEqual(len(self._messages("Friendly reminder: invoices past due")), 1)
+
+    def test_credit_note_applied_clears_level(self):
+        self._run()
+        self.assertEqual(self._status().level_id, self.level_1)
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.customer.id,
+                "invoice_date": self.today,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Returned crisps",
+                            "quantity": 1,
+                            "price_unit": 500.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        self._reconcile_by_hand(refund)
+        self.env.invalidate_all()
+        self.assertIn(self.invoice.payment_state, ("paid", "reversed"))
+        self.assertFalse(self._status().level_id)
+
+    def test_unreconcile_counts_again_reminder_waits_for_the_run(self):
+        self._run()
+        self._reconcile_by_hand(self._pay_by_hand(500.0))
+        self.assertFalse(self._status().level_id)
+        self.invoice.line_ids.remove_move_reconcile()
+        self.env.invalidate_all()
+        status = self._status()
+        self.assertEqual(status.overdue_amount, 500.0)
+        self.assertFalse(status.level_id)  # never escalated by a reconciliation
+        self.assertEqual(len(self._messages("Friendly reminder: invoices past due")), 1)
+        self._run()
+        self.assertEqual(self._status().level_id, self.level_1)
+        self.assertEqual(len(self._messages("Friendly reminder: invoices past due")), 2)
 
 
 @tagged("post_install", "-at_install")

@@ -1,1 +1,1 @@
-from . import account_payment_register, wholtra_cod_collect_wizard
+from . import wholtra_cod_collect_wizard
