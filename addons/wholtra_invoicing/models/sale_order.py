@@ -49,15 +49,15 @@ class SaleOrder(models.Model):
         if order.partner_invoice_id.lang:
             order = order.with_context(lang=order.partner_invoice_id.lang)
         line_vals = []
+        total = 0.0
         for seq, line in enumerate(order.order_line, start=1):
-            line_vals += line._wholtra_prepare_adjustment_lines(sequence=seq)
-        if not line_vals:
-            return False
+            vals_list = line._wholtra_prepare_adjustment_lines(sequence=seq)
+            if vals_list:
+                line_vals += vals_list
+                total += line.wholtra_pending_adjustment
+        if not line_vals or order.currency_id.is_zero(total):
+            return False  # never a zero-amount document
         vals = order._prepare_invoice()
-        total = sum(
-            v["quantity"] * v["price_unit"] * (1 - (v.get("discount") or 0.0) / 100)
-            for v in line_vals
-        )
         if total < 0:
             vals["move_type"] = "out_refund"
             for v in line_vals:

@@ -1,4 +1,7 @@
+from collections import defaultdict
+
 from odoo import Command, api, fields, models
+from odoo.tools import float_round
 
 from .system_fields import check_system_fields
 
@@ -143,52 +146,82 @@ class SaleOrderLine(models.Model):
     # ------------------------------------------------------------------
     # Posted invoices: pending adjustments
     # ------------------------------------------------------------------
-    def _wholtra_get_posted_totals(self):
-        """(net qty in line unit, net untaxed amount in order currency) of the
-        posted invoices and credit notes of this line."""
+    def _wholtra_get_adjustment_specs(self):
+        """What settles this line's posted invoicing, as invoice lines:
+        [(quantity, price unit, discount, unit)] in the order currency.
+
+        The posted invoice and credit note lines are grouped by the price,
+        discount and unit they carried. A group at the line's current price and
+        discount stays as it is (compared like with like: nothing changes, so
+        nothing is pending, whatever the rounding of each invoice); every other
+        group is reversed at its own price and re-billed at the current price.
+        The quantity billed at the current price then goes to what is kept:
+        invoiced quantities beyond what was ordered and delivered (a cancelled
+        or reduced line) are credited."""
         self.ensure_one()
-        qty = amount = 0.0
+        if self.display_type or self.state != "sale" or self.is_downpayment:
+            return []
+        uom = self.product_uom_id
+        price_digits = self.env["decimal.precision"].precision_get("Product Price")
+        discount_digits = self.env["decimal.precision"].precision_get("Discount")
+
+        def key(price, discount, unit):
+            return (
+                float_round(price, precision_digits=price_digits),
+                float_round(discount or 0.0, precision_digits=discount_digits),
+                unit,
+            )
+
+        groups = defaultdict(float)
+        qty = 0.0
         for aml in self.invoice_lines:
             move = aml.move_id
             if move.state != "posted" or aml.display_type != "product":
                 continue
             sign = 1 if move.move_type == "out_invoice" else -1
-            qty += sign * aml.product_uom_id._compute_quantity(
-                aml.quantity, self.product_uom_id
-            )
-            subtotal = aml.price_subtotal
+            price = aml.price_unit
             if aml.currency_id != self.currency_id:
-                subtotal = aml.currency_id._convert(
-                    subtotal, self.currency_id, self.company_id, move.date
+                price = aml.currency_id._convert(
+                    price, self.currency_id, self.company_id, move.date
                 )
-            amount += sign * subtotal
-        return qty, amount
+            groups[key(price, aml.discount, aml.product_uom_id)] += sign * aml.quantity
+            qty += sign * aml.product_uom_id._compute_quantity(aml.quantity, uom)
+        if not groups:
+            return []
+        kept_qty = min(qty, max(self.product_uom_qty, self.qty_delivered))
+        current = key(self.price_unit, self.discount, uom)
+        current_qty = groups.pop(current, 0.0)
+        specs = [
+            (-group_qty, price, discount, unit)
+            for (price, discount, unit), group_qty in groups.items()
+            if not unit.is_zero(group_qty)
+        ]
+        rebill = kept_qty - current_qty
+        if not uom.is_zero(rebill):
+            specs.append((rebill, *current))
+        return specs
 
-    def _wholtra_current_unit_price(self):
+    def _wholtra_get_adjustment_amount(self, specs):
+        """Untaxed amount of invoice lines ``specs`` of this line, computed
+        and rounded as the invoice computes them."""
         self.ensure_one()
-        if self.product_uom_qty:
-            return self.price_reduce_taxexcl
-        return self.price_unit * (1 - (self.discount or 0.0) / 100.0)
-
-    def _wholtra_get_adjustment(self):
-        """(credit qty, price diff amount) still pending on this line:
-        quantities invoiced beyond what was ordered and delivered (a cancelled
-        or reduced line) and price/discount changes on posted invoices."""
-        self.ensure_one()
-        if self.display_type or self.state != "sale" or self.is_downpayment:
-            return 0.0, 0.0
-        qty, amount = self._wholtra_get_posted_totals()
-        uom = self.product_uom_id
-        if uom.is_zero(qty):
-            return 0.0, 0.0
-        credit_qty = max(qty - max(self.product_uom_qty, self.qty_delivered), 0.0)
-        if uom.is_zero(credit_qty):
-            credit_qty = 0.0
-        kept_qty = qty - credit_qty
-        diff = kept_qty * self._wholtra_current_unit_price() - kept_qty * amount / qty
-        if self.currency_id.is_zero(diff):
-            diff = 0.0
-        return credit_qty, diff
+        if not specs:
+            return 0.0
+        AccountTax = self.env["account.tax"]
+        company = self.company_id or self.env.company
+        base_lines = [
+            self._prepare_base_line_for_taxes_computation(
+                quantity=qty, price_unit=price, discount=discount
+            )
+            for qty, price, discount, _unit in specs
+        ]
+        for base_line in base_lines:
+            AccountTax._add_tax_details_in_base_line(base_line, company)
+        AccountTax._round_base_lines_tax_details(base_lines, company)
+        return sum(
+            base_line["tax_details"]["total_excluded_currency"]
+            for base_line in base_lines
+        )
 
     @api.depends(
         "state",
@@ -202,42 +235,28 @@ class SaleOrderLine(models.Model):
     )
     def _compute_wholtra_pending_adjustment(self):
         for line in self:
-            credit_qty, diff = line._wholtra_get_adjustment()
-            qty, amount = (0.0, 0.0)
-            if credit_qty:
-                qty, amount = line._wholtra_get_posted_totals()
-            avg = amount / qty if qty else 0.0
-            line.wholtra_pending_adjustment = diff - credit_qty * avg
+            amount = line._wholtra_get_adjustment_amount(
+                line._wholtra_get_adjustment_specs()
+            )
+            line.wholtra_pending_adjustment = (
+                0.0 if line.currency_id.is_zero(amount) else amount
+            )
 
     def _wholtra_prepare_adjustment_lines(self, sequence=1):
-        """Invoice line values settling the pending adjustment of this line:
-        the old billing is reversed at its average price and re-billed at the
-        current price (net quantity 0); quantities over-invoiced are credited at
-        the average invoiced price."""
+        """Invoice line values settling the pending adjustment of this line
+        (see ``_wholtra_get_adjustment_specs``); nothing when it amounts to
+        zero (no zero-amount document, ever)."""
         self.ensure_one()
-        credit_qty, diff = self._wholtra_get_adjustment()
-        if not credit_qty and not diff:
+        specs = self._wholtra_get_adjustment_specs()
+        if self.currency_id.is_zero(self._wholtra_get_adjustment_amount(specs)):
             return []
-        qty, amount = self._wholtra_get_posted_totals()
-        avg = amount / qty
-        vals_list = []
-        kept_qty = qty - credit_qty
-        if diff and kept_qty:
-            vals_list.append(
-                self._prepare_invoice_line(
-                    sequence=sequence, quantity=-kept_qty, price_unit=avg, discount=0.0
-                )
+        return [
+            self._prepare_invoice_line(
+                sequence=sequence,
+                quantity=qty,
+                price_unit=price,
+                discount=discount,
+                product_uom_id=unit.id,
             )
-            vals_list.append(
-                self._prepare_invoice_line(sequence=sequence, quantity=kept_qty)
-            )
-        if credit_qty:
-            vals_list.append(
-                self._prepare_invoice_line(
-                    sequence=sequence,
-                    quantity=-credit_qty,
-                    price_unit=avg,
-                    discount=0.0,
-                )
-            )
-        return vals_list
+            for qty, price, discount, unit in specs
+        ]

@@ -1,3 +1,5 @@
+from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from .common import WholtraInvoicingCommon
@@ -117,3 +119,103 @@ class TestOrderChanges(WholtraInvoicingCommon):
         self.assertFalse(order.wholtra_pending_adjustment)
         self.assertEqual(order.order_line.mapped("qty_invoiced"), [10, 5])
         self.assertEqual(order.invoice_ids, first | second)
+
+
+@tagged("post_install", "-at_install")
+class TestNoPhantomAdjustment(WholtraInvoicingCommon):
+    """Issue 12 (3): a Gold customer (10 % off) pays 3.015 a unit of a 3.35
+    product. Invoices carry 3.35 − 10 %; the order compares like with like and
+    shows no pending adjustment; *Invoice adjustments* never posts a 0.00
+    document."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.wholtra_invoice_auto_post = True
+        # as an admin does in Settings: Pricelists and Discounts on
+        cls.env["res.config.settings"].create(
+            {"group_product_pricelist": True, "group_discount_per_so_line": True}
+        ).execute()
+        cls.gold = cls.env["product.pricelist"].create(
+            {
+                "name": "Gold",
+                "company_id": cls.company.id,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "3_global",
+                            "compute_price": "percentage",
+                            "percent_price": 10.0,
+                        }
+                    )
+                ],
+            }
+        )
+        cls.customer.with_company(
+            cls.company
+        ).specific_property_product_pricelist = cls.gold
+        cls.nuts = cls._create_product("Salted nuts", 3.35, "delivery")
+
+    def _gold_order(self, qty):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create({"product_id": self.nuts.id, "product_uom_qty": qty})
+                ],
+            }
+        )
+        order.action_confirm()
+        return order
+
+    def _no_adjustment_to_invoice(self, order):
+        before = order.invoice_ids
+        for _run in range(2):
+            with self.assertRaises(UserError):
+                order.action_wholtra_invoice_adjustments()
+        self.env.invalidate_all()
+        self.assertEqual(order.invoice_ids, before, "no document created")
+
+    def test_gold_customer_dispatch_has_no_phantom_adjustment(self):
+        order = self._gold_order(9)
+        self.env.invalidate_all()
+        self.assertEqual(order.pricelist_id, self.gold)
+        line = order.order_line
+        self.assertEqual((line.price_unit, line.discount), (3.35, 10.0))
+        self._ship(order.picking_ids)
+        self.env.invalidate_all()
+        invoice = order.invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertAlmostEqual(invoice.amount_untaxed, 27.14, "9 × 3.015")
+        self.assertEqual(order.wholtra_pending_adjustment, 0.0)
+        self.assertEqual(line.wholtra_pending_adjustment, 0.0)
+        self._no_adjustment_to_invoice(order)
+
+    def test_split_dispatches_then_real_change_then_nothing(self):
+        """1 + 1 + 7 units on three invoices (3.02 + 3.02 + 21.11 = 27.15,
+        one cent over 9 × 3.015): still nothing pending. A real discount
+        change is settled once, by one credit note; a second run does
+        nothing."""
+        order = self._gold_order(9)
+        picking = order.picking_ids
+        for qty in (1, 1):
+            picking = self._ship(picking, {self.nuts: qty})
+        self._ship(picking)
+        self.env.invalidate_all()
+        self.assertEqual(len(order.invoice_ids), 3)
+        self.assertAlmostEqual(sum(order.invoice_ids.mapped("amount_untaxed")), 27.15)
+        self.assertEqual(order.wholtra_pending_adjustment, 0.0)
+        self._no_adjustment_to_invoice(order)
+        # the customer moves to 20 % off on this order
+        order.order_line.discount = 20.0
+        self.env.invalidate_all()
+        # 9 reversed at 3.35 − 10 % (27.14), 9 billed at 3.35 − 20 % (24.12)
+        self.assertAlmostEqual(order.wholtra_pending_adjustment, -3.02)
+        order.action_wholtra_invoice_adjustments()
+        self.env.invalidate_all()
+        credit = order.invoice_ids.filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(credit.state, "posted")
+        self.assertAlmostEqual(credit.amount_untaxed, 3.02)
+        self.assertEqual(order.order_line.qty_invoiced, 9)
+        self.assertEqual(order.wholtra_pending_adjustment, 0.0)
+        self._no_adjustment_to_invoice(order)
