@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -32,3 +33,32 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.wholtra_override_reason_threshold",
         readonly=False,
     )
+
+    def set_values(self):
+        self._wholtra_check_tier_features()
+        super().set_values()
+
+    def _wholtra_check_tier_features(self):
+        """Price tiers need Pricelists (and Discounts when they give a discount
+        allowance): refuse to switch those off while tiers use them (Odoo would
+        archive every pricelist and customers would silently pay list price)."""
+        tiers = self.env["wholtra.price.tier"].sudo().search([])
+        if not tiers:
+            return
+        needed = tiers._wholtra_required_features()
+        fields_by_group = {
+            "product.group_product_pricelist": "group_product_pricelist",
+            "sale.group_discount_per_so_line": "group_discount_per_so_line",
+        }
+        for xmlid in needed:
+            fname = fields_by_group.get(xmlid)
+            if fname in self._fields and not self[fname]:
+                raise UserError(
+                    self.env._(
+                        "%(feature)s cannot be switched off: the price tiers "
+                        "%(tiers)s use it. Archive those tiers (or set their "
+                        "discount allowance to 0) first.",
+                        feature=self._fields[fname].string,
+                        tiers=", ".join(tiers.mapped("display_name")),
+                    )
+                )

@@ -13,7 +13,11 @@ MANAGER = "wholtra_orders.group_wholtra_manager"
 SALESMAN = "sales_team.group_sale_salesman"
 # internal sales/credit data: salespeople, sales managers and credit managers
 WHOLTRA_USER = "wholtra_orders.group_wholtra_user"
+BILLING = "account.group_account_invoice"
+ACCOUNT_READONLY = "account.group_account_readonly"
 KEY_ACCOUNT_BONUS = 1000
+PRICELIST_GROUP = "product.group_product_pricelist"
+PRICELIST_FIELDS = {"property_product_pricelist", "specific_property_product_pricelist"}
 
 # Fields whose change is a decision of a group: field -> group that owns it.
 # Other users (and any context key) are refused; the owning methods write
@@ -134,8 +138,13 @@ class ResPartner(models.Model):
     wholtra_unpaid_amount = fields.Monetary(
         string="Unpaid", compute="_compute_wholtra_intelligence", groups=WHOLTRA_USER
     )
+    # the one partner overdue figure (account.move._wholtra_overdue_groups), in
+    # company currency: sales and billing users read it
     wholtra_overdue_amount = fields.Monetary(
-        string="Overdue", compute="_compute_wholtra_intelligence", groups=WHOLTRA_USER
+        string="Overdue",
+        compute="_compute_wholtra_overdue_amount",
+        groups=f"{WHOLTRA_USER},{BILLING},{ACCOUNT_READONLY}",
+        help="Residual of the customer invoices overdue today, in company currency.",
     )
 
     def _commercial_fields(self):
@@ -251,29 +260,69 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._wholtra_check_guarded_values(vals, records=self)
+        untiered = self.browse()
+        if "wholtra_tier_id" in vals and not vals["wholtra_tier_id"]:
+            untiered = self.sudo().filtered(
+                lambda p: p.wholtra_tier_id and p.commercial_partner_id == p
+            )
+            old_pricelists = {p.id: p._wholtra_tier_pricelist() for p in untiered}
         res = super().write(vals)
         if {"wholtra_tier_id", "wholtra_contract_pricelist_id"} & vals.keys():
             self.sudo().filtered(
                 lambda p: p.wholtra_tier_id and p.commercial_partner_id == p
             ).sudo(False)._wholtra_apply_tier()
+        if untiered:
+            untiered._wholtra_clear_tier_pricelist(old_pricelists)
+        if PRICELIST_FIELDS & vals.keys():
+            self._wholtra_check_pricelist_follows_tier()
         return res
 
+    # -- the pricelist a tier gives: stored explicitly, per company --
+    def _wholtra_tier_pricelist(self):
+        """The pricelist orders of this commercial partner take: its contract
+        pricelist, else its tier's."""
+        self.ensure_one()
+        return self.wholtra_contract_pricelist_id or self.wholtra_tier_id.pricelist_id
+
+    def _wholtra_tier_companies(self, pricelist=None):
+        """Companies in which this commercial partner's orders take its tier
+        pricelist: the pricelist's company, else the tier's, else all."""
+        self.ensure_one()
+        pricelist = self._wholtra_tier_pricelist() if pricelist is None else pricelist
+        companies = pricelist.company_id or self.wholtra_tier_id.company_id
+        return companies or self.env["res.company"].sudo().search([])
+
     def _wholtra_prepare_tier_values(self):
-        """Values a commercial partner takes from its tier (hook)."""
+        """Values a commercial partner takes from its tier, in each company of
+        ``_wholtra_tier_companies()`` (hook). The pricelist is written in
+        ``specific_property_product_pricelist``, never left to Odoo's fallback: a
+        later Default or country pricelist does not win over the tier."""
         self.ensure_one()
         tier = self.wholtra_tier_id
         vals = {
-            "property_product_pricelist": (
-                self.wholtra_contract_pricelist_id or tier.pricelist_id
-            ).id,
+            "specific_property_product_pricelist": self._wholtra_tier_pricelist().id
         }
         if tier.payment_term_id:
             vals["property_payment_term_id"] = tier.payment_term_id.id
         return vals
 
+    def _wholtra_write_per_company(self, values_by_partner):
+        """Write {partner: {company: vals}}, batched by company and identical
+        values (system writes of company-dependent fields: the caller checked
+        the rights)."""
+        batches = defaultdict(list)
+        for partner, per_company in values_by_partner.items():
+            for company, vals in per_company.items():
+                batches[company, tuple(sorted(vals.items()))].append(partner.id)
+        for (company, key), ids in batches.items():
+            self.browse(ids).sudo().with_company(company).write(dict(key))
+
     def _wholtra_apply_tier(self):
         """Give commercial partners the pricelist / payment terms of their tier and
-        chain their contract pricelist on the tier pricelist. New orders take them."""
+        chain their contract pricelist on the tier pricelist. New orders take them.
+        The Odoo features tiers need (Pricelists, Discounts) are switched on."""
+        self.wholtra_tier_id._wholtra_ensure_features()
+        values = {}
         for partner in self:
             contract = partner.wholtra_contract_pricelist_id
             if contract:
@@ -289,7 +338,86 @@ class ResPartner(models.Model):
                             partner._wholtra_prepare_contract_chain_item(tier_pricelist)
                         )
                     ]
-            partner.write(partner._wholtra_prepare_tier_values())
+            vals = partner._wholtra_prepare_tier_values()
+            term_company = partner.wholtra_tier_id.payment_term_id.company_id
+            values[partner] = {
+                company: (
+                    vals
+                    if not term_company or term_company == company
+                    else {
+                        k: v for k, v in vals.items() if k != "property_payment_term_id"
+                    }
+                )
+                for company in partner._wholtra_tier_companies()
+            }
+        self._wholtra_write_per_company(values)
+
+    def _wholtra_clear_tier_pricelist(self, old_pricelists):
+        """Customers taken out of their tier no longer price on its pricelist
+        (where it is still the one stored): they fall back to Odoo's default."""
+        values = {}
+        for partner in self:
+            old = old_pricelists.get(partner.id)
+            if not old:
+                continue
+            companies = partner._wholtra_tier_companies(old).filtered(
+                lambda c, p=partner, o=old: (
+                    p.with_company(c).specific_property_product_pricelist == o
+                )
+            )
+            values[partner] = dict.fromkeys(
+                companies, {"specific_property_product_pricelist": False}
+            )
+        self._wholtra_write_per_company(values)
+
+    def _wholtra_check_pricelist_follows_tier(self):
+        """A tiered customer's pricelist is its tier's (or contract's): a direct
+        change would make the tier screen say Gold while orders price otherwise."""
+        if self.env.su:
+            return
+        company = self.env.company
+        for partner_sudo in self.sudo().with_company(company):
+            if not partner_sudo.wholtra_tier_id or (
+                partner_sudo.commercial_partner_id != partner_sudo
+            ):
+                continue
+            expected = partner_sudo._wholtra_tier_pricelist()
+            if company not in partner_sudo._wholtra_tier_companies():
+                continue
+            if partner_sudo.specific_property_product_pricelist != expected:
+                raise ValidationError(
+                    self.env._(
+                        "%(customer)s is in tier %(tier)s: its orders are priced by "
+                        "%(pricelist)s. Change its tier or its contract prices "
+                        "instead of its pricelist.",
+                        customer=partner_sudo.display_name,
+                        tier=partner_sudo.wholtra_tier_id.display_name,
+                        pricelist=expected.display_name,
+                    )
+                )
+
+    def _wholtra_tier_mismatches(self):
+        """The commercial customers of ``self`` whose orders would not take their
+        tier (or contract) pricelist in a company of their tier: stored pricelist
+        missing or different, or Pricelists switched off."""
+        partners = self.sudo().filtered(
+            lambda p: p.wholtra_tier_id and p.commercial_partner_id == p
+        )
+        if not partners or not self.env["res.groups"]._is_feature_enabled(
+            PRICELIST_GROUP
+        ):
+            return partners.sudo(False)
+        wrong = self.browse()
+        for companies, group in partners.grouped(
+            lambda p: p._wholtra_tier_companies()
+        ).items():
+            for company in companies:
+                wrong |= group.with_company(company).filtered(
+                    lambda p: p.specific_property_product_pricelist
+                    != p._wholtra_tier_pricelist()
+                    or not p.specific_property_product_pricelist.active
+                )
+        return wrong
 
     def _wholtra_prepare_contract_chain_item(self, tier_pricelist):
         return {
@@ -381,11 +509,12 @@ class ResPartner(models.Model):
                     )
         days = company.wholtra_hold_overdue_days
         if days > 0:
-            limit_date = fields.Date.context_today(self) - timedelta(days=days)
-            overdue = self._wholtra_receivable_groups(
-                commercials, self._wholtra_get_overdue_hold_domain(limit_date)
+            # "overdue more than N days" = overdue on today - N days
+            as_of = fields.Date.context_today(self) - timedelta(days=days)
+            overdue = self.env["account.move"]._wholtra_overdue_groups(
+                commercials, as_of
             )
-            for partner, amount in overdue.items():
+            for partner, (amount, _count, _oldest) in overdue.items():
                 if currency.compare_amounts(amount, 0.0) > 0:
                     reasons[partner.id].append(
                         self.env._(
@@ -397,15 +526,10 @@ class ResPartner(models.Model):
         return reasons
 
     @api.model
-    def _wholtra_get_overdue_hold_domain(self, limit_date):
-        """Open invoices that count toward the overdue hold (hook: sibling addons
-        exclude e.g. invoices in dispute)."""
-        return Domain("invoice_date_due", "<", limit_date)
-
-    @api.model
     def _wholtra_receivable_groups(self, commercials, extra_domain=None):
-        """Open customer invoice residuals (company currency) per commercial partner,
-        in one query."""
+        """Open customer invoice and credit note residuals (company currency,
+        signed) per commercial partner, in one query. Overdue figures come from
+        ``account.move._wholtra_overdue_groups``."""
         domain = Domain(
             [
                 ("commercial_partner_id", "in", commercials.ids),
@@ -526,9 +650,20 @@ class ResPartner(models.Model):
                     "wholtra_open_backorder_count": values.get("backorder_count", 0),
                     "wholtra_backorder_eta": values.get("backorder_eta", False),
                     "wholtra_unpaid_amount": values.get("unpaid", 0.0),
-                    "wholtra_overdue_amount": values.get("overdue", 0.0),
                 }
             )
+
+    @api.depends_context("company", "allowed_company_ids")
+    def _compute_wholtra_overdue_amount(self):
+        commercials = self.commercial_partner_id._origin
+        overdue = self.env["account.move"]._wholtra_overdue_groups(
+            commercials, fields.Date.context_today(self)
+        )
+        for partner in self:
+            amount, _count, _oldest = overdue.get(
+                partner.commercial_partner_id._origin, (0.0, 0, False)
+            )
+            partner.wholtra_overdue_amount = amount
 
     @api.model
     def _wholtra_intelligence_batch(self, commercials):
@@ -573,15 +708,19 @@ class ResPartner(models.Model):
                 or last_date > values["last_order_date"]
             ):
                 values["last_order_date"] = last_date
-        # 3. last 12 months: count and amount
-        for partner, count, amount in orders_sudo._read_group(
+        # 3. last 12 months: count and untaxed amount in company currency, at
+        # the rate of the order date (sale.order.currency_rate, as Odoo's own
+        # credit warning converts); one group per partner and rate
+        for partner, rate, count, amount in orders_sudo._read_group(
             order_domain & Domain("date_order", ">=", now - timedelta(days=365)),
-            ["partner_id"],
+            ["partner_id", "currency_rate"],
             ["__count", "amount_untaxed:sum"],
         ):
             values = result[to_commercial[partner.id]]
             values["order_count_12m"] = values.get("order_count_12m", 0) + count
-            values["amount_12m"] = values.get("amount_12m", 0.0) + amount
+            values["amount_12m"] = values.get("amount_12m", 0.0) + amount / (
+                rate or 1.0
+            )
         # 4. open orders: confirmed and not fully delivered
         for partner, count in orders_sudo._read_group(
             order_domain
@@ -607,14 +746,9 @@ class ResPartner(models.Model):
             values["backorder_count"] = values.get("backorder_count", 0) + count
             if not values.get("backorder_eta") or eta < values["backorder_eta"]:
                 values["backorder_eta"] = eta
-        # 6-7. unpaid and overdue receivables
+        # 6. unpaid receivables (company currency); overdue: its own compute
         for partner, amount in self._wholtra_receivable_groups(commercials).items():
             result[partner.id]["unpaid"] = amount
-        today = fields.Date.context_today(self)
-        for partner, amount in self._wholtra_receivable_groups(
-            commercials, Domain("invoice_date_due", "<", today)
-        ).items():
-            result[partner.id]["overdue"] = amount
         for values in result.values():
             if values.get("order_count_12m"):
                 values["avg_order_value"] = (

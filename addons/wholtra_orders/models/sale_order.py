@@ -294,11 +294,10 @@ class SaleOrder(models.Model):
     def _wholtra_get_hold_block(self):
         self.ensure_one()
         company = self.company_id
-        amount = self.currency_id._convert(
-            self.amount_total,
-            company.currency_id,
-            company,
-            fields.Date.context_today(self),
+        # company currency at the rate of the order date, as Odoo's credit
+        # warning (sale.order.currency_rate)
+        amount = company.currency_id.round(
+            self.amount_total / (self.currency_rate or 1.0)
         )
         partner = self.partner_id.commercial_partner_id.with_company(company)
         reasons = partner._wholtra_get_hold_reasons(extra_amount=amount)
@@ -327,6 +326,7 @@ class SaleOrder(models.Model):
             for product_sudo in self.order_line.product_id.sudo()
         }
         problems = []
+        given = self.order_line._wholtra_given_discounts(max_discount)
         for line in self.order_line:
             if line.display_type or not line.product_id or line.is_downpayment:
                 continue
@@ -341,15 +341,13 @@ class SaleOrder(models.Model):
                         floor=floor,
                     )
                 )
-            if max_discount and (
-                float_compare(line.discount, max_discount, precision_digits=2) > 0
-            ):
+            if line in given:
                 problems.append(
                     self.env._(
                         "- %(product)s: discount %(discount).1f%% over the "
                         "allowance of %(max).1f%%",
                         product=line.product_id.display_name,
-                        discount=line.discount,
+                        discount=given[line],
                         max=max_discount,
                     )
                 )

@@ -71,6 +71,27 @@ class SaleOrderLine(models.Model):
                 discount = (base_price - pricelist_price) / base_price * 100
         return price_unit, discount
 
+    def _wholtra_given_discounts(self, max_discount):
+        """{line: discount given by hand} of the lines whose discount, beyond the
+        one their pricelist shows in the discount column (Discounts on, a
+        percentage rule: e.g. a Gold tier at 10 %), exceeds ``max_discount``.
+        The pricelist is consulted only for lines over the allowance."""
+        if not max_discount:
+            return {}
+        given = {}
+        for line in self:
+            if float_compare(line.discount, max_discount, precision_digits=2) <= 0:
+                continue
+            _price, pricelist_discount = line._wholtra_get_reference_price()
+            discount = line.discount
+            if 0 < pricelist_discount < 100:
+                discount = 100 * (
+                    1 - (1 - line.discount / 100) / (1 - pricelist_discount / 100)
+                )
+            if float_compare(discount, max_discount, precision_digits=2) > 0:
+                given[line] = discount
+        return given
+
     def _wholtra_audit_needed(self, vals):
         """A manual price or discount is audited. Odoo's own recomputation
         (``sale_write_from_compute``) is not a manual change; the

@@ -1,7 +1,12 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import check_finite_numbers, ensure_one_record
+from ..tools import check_finite_numbers, check_group, ensure_one_record
+
+MANAGER = "wholtra_orders.group_wholtra_manager"
+# Odoo features (Settings) the tiers need: group -> settings field
+PRICELIST_GROUP = "product.group_product_pricelist"
+DISCOUNT_GROUP = "sale.group_discount_per_so_line"
 
 MAX_PRIORITY = 1_000_000
 NUMBER_FIELDS = (
@@ -55,6 +60,12 @@ class WholtraPriceTier(models.Model):
     )
     partner_ids = fields.One2many("res.partner", "wholtra_tier_id", string="Customers")
     partner_count = fields.Integer(compute="_compute_partner_count")
+    mismatch_count = fields.Integer(
+        string="Customers priced otherwise",
+        compute="_compute_mismatch_count",
+        help="Customers of this tier whose orders would not take its pricelist "
+        "(or their contract prices): repair them from the tier.",
+    )
 
     _max_discount_range = models.Constraint(
         "CHECK(max_discount >= 0 AND max_discount <= 100)",
@@ -109,6 +120,45 @@ class WholtraPriceTier(models.Model):
         for tier in self:
             tier.partner_count = counts.get(tier, 0)
 
+    def _compute_mismatch_count(self):
+        partners = self.env["res.partner"].search(
+            [("wholtra_tier_id", "in", self.ids), ("is_company", "=", True)]
+        )
+        wrong = partners._wholtra_tier_mismatches()
+        for tier in self:
+            tier.mismatch_count = len(
+                wrong.filtered(lambda p, t=tier: p.sudo().wholtra_tier_id == t)
+            )
+
+    def _wholtra_required_features(self):
+        """Groups (Settings features) these tiers need, in the order to switch
+        them on (hook): Pricelists (Odoo ignores a customer's pricelist
+        without it) and Discounts when a tier gives a discount allowance (the
+        approval reads the discount column salespeople then edit)."""
+        groups = [PRICELIST_GROUP] if self else []
+        if any(tier.max_discount for tier in self.sudo()):
+            groups.append(DISCOUNT_GROUP)
+        return groups
+
+    def _wholtra_ensure_features(self):
+        """Switch on the Settings features the tiers need, as Settings does:
+        the feature group implied by every internal user, and for Pricelists
+        the companies' default pricelists (a customer without tier keeps the
+        list price, never a tier's)."""
+        Groups = self.env["res.groups"]
+        missing = [
+            xmlid
+            for xmlid in self._wholtra_required_features()
+            if not Groups._is_feature_enabled(xmlid)
+        ]
+        if not missing:
+            return
+        employee_sudo = self.env.ref("base.group_user").sudo()
+        for xmlid in missing:
+            employee_sudo._apply_group(self.env.ref(xmlid).sudo())
+        if PRICELIST_GROUP in missing:
+            self.env["res.company"].sudo()._activate_or_create_pricelists()
+
     @api.model
     def _wholtra_check_pricelist_vals(self, vals):
         check_finite_numbers(self, vals, NUMBER_FIELDS)
@@ -133,17 +183,33 @@ class WholtraPriceTier(models.Model):
                 raise ValidationError(self.env._("Invalid values for a price tier."))
             vals.setdefault("pricelist_id", False)
             self._wholtra_check_pricelist_vals(vals)
-        return super().create(vals_list)
+        tiers = super().create(vals_list)
+        tiers._wholtra_ensure_features()
+        return tiers
 
     def write(self, vals):
         self._wholtra_check_pricelist_vals(vals)
         res = super().write(vals)
+        if {"pricelist_id", "max_discount", "active"} & vals.keys():
+            self.filtered("active")._wholtra_ensure_features()
         if {"pricelist_id", "payment_term_id"} & vals.keys():
             partners = self.env["res.partner"].search(
                 [("wholtra_tier_id", "in", self.ids), ("is_company", "=", True)]
             )
             partners._wholtra_apply_tier()
         return res
+
+    def action_wholtra_repair_customers(self):
+        """Give the customers of these tiers whose orders price otherwise their
+        tier's pricelist (contract) and terms again (sales managers)."""
+        check_group(self.env, MANAGER, self.env._("repair the customers of a tier"))
+        if not self.env.su:
+            self.check_access("write")
+        partners = self.env["res.partner"].search(
+            [("wholtra_tier_id", "in", self.ids), ("is_company", "=", True)]
+        )
+        partners._wholtra_tier_mismatches()._wholtra_apply_tier()
+        return True
 
     def action_view_partners(self):
         """The customers of this tier."""

@@ -11,5 +11,6 @@ from . import (
     test_security,
     test_stack_tour,
     test_terms,
+    test_tier_story,
     test_tiers,
 )

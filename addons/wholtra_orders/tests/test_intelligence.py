@@ -1,13 +1,13 @@
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .common import WholtraOrdersCommon
 
 
-@tagged("post_install", "-at_install")
-class TestCustomerIntelligence(WholtraOrdersCommon):
+class IntelligenceMixin:
     def _confirmed(self, partner, lines, days_ago):
         order = self._order(partner, lines)
         order.action_confirm()
@@ -39,6 +39,9 @@ class TestCustomerIntelligence(WholtraOrdersCommon):
         move.action_post()
         return move
 
+
+@tagged("post_install", "-at_install")
+class TestCustomerIntelligence(IntelligenceMixin, WholtraOrdersCommon):
     def test_figures_on_a_known_history(self):
         contact = self.env["res.partner"].create(
             {"name": "Deli buyer", "parent_id": self.deli.id}
@@ -154,3 +157,116 @@ class TestCustomerIntelligence(WholtraOrdersCommon):
         self.assertLessEqual(queries_many, 15)
         self.assertEqual(many[0].wholtra_order_count_12m, 1)
         self.assertAlmostEqual(many[1].wholtra_overdue_amount, 50.0)
+
+
+@tagged("post_install", "-at_install")
+class TestOneOverdueFigure(IntelligenceMixin, WholtraOrdersCommon):
+    """Issue 12 item 1: the hold rule, the intelligence panel and
+    ``account.move._wholtra_overdue_groups`` give one overdue figure."""
+
+    def test_hold_panel_and_groups_agree(self):
+        self._enable(wholtra_enforce_account_terms=True, wholtra_hold_overdue_days=30)
+        today = fields.Date.context_today(self.env.user)
+        old = self._invoice(self.deli, 500.0, due_in_days=-40)
+        self._invoice(self.deli, 200.0, due_in_days=-10)
+        self._invoice(self.deli, 100.0, due_in_days=5)
+        # 120.00 paid on the old invoice
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=old.ids
+        ).create({"amount": 120.0})._create_payments()
+        self.env.invalidate_all()
+        self.assertEqual(old.payment_state, "partial")
+        Move = self.env["account.move"]
+        panel = Move._wholtra_overdue_groups(self.deli, today)
+        self.assertEqual(panel[self.deli][:2], (580.0, 2))
+        self.assertEqual(panel[self.deli][2], old.invoice_date_due)
+        held = Move._wholtra_overdue_groups(self.deli, today - timedelta(days=30))
+        self.assertEqual(held[self.deli][:2], (380.0, 1))
+        (reason,) = self.deli._wholtra_get_hold_reasons()
+        self.assertIn("Invoices overdue more than 30 days", reason)
+        self.assertIn("380.00", reason)
+        self.assertAlmostEqual(self.deli.wholtra_overdue_amount, 580.0)
+        self.assertAlmostEqual(self.deli.wholtra_unpaid_amount, 680.0)
+        self.assertEqual(old._wholtra_overdue_days(today), 40)
+        # billing users read the same figure
+        billing = new_test_user(
+            self.env, login="wh_billing", groups="account.group_account_invoice"
+        )
+        self.env.invalidate_all()
+        self.assertAlmostEqual(
+            self.deli.with_user(billing).wholtra_overdue_amount, 580.0
+        )
+        with self.assertRaises(AccessError):
+            self.deli.with_user(billing).read(["wholtra_unpaid_amount"])
+
+
+@tagged("post_install", "-at_install")
+class TestPanelCurrency(IntelligenceMixin, WholtraOrdersCommon):
+    """Issue 12 item 5: every account figure of the panel in company currency,
+    converted at the document date."""
+
+    def test_foreign_currency_order_and_invoice(self):
+        company_currency = self.currency
+        foreign = self.env.ref(
+            "base.EUR" if company_currency.name != "EUR" else "base.USD"
+        )
+        foreign.active = True
+        today = fields.Date.context_today(self.env.user)
+        doc_date = today - timedelta(days=40)
+        self.env["res.currency.rate"].create(
+            [
+                # 1 company unit = 0.5 foreign at the document date: x 2
+                {"name": doc_date, "rate": 0.5, "currency_id": foreign.id},
+                # today the rate moved: figures must not follow
+                {"name": today, "rate": 0.8, "currency_id": foreign.id},
+            ]
+        )
+        foreign_pricelist = self.env["product.pricelist"].create(
+            {"name": "Export prices", "currency_id": foreign.id}
+        )
+        order = self._order(
+            self.deli,
+            [(self.cola, 10, {"price_unit": 15.0})],
+            pricelist_id=foreign_pricelist.id,
+        )
+        self.assertEqual(order.currency_id, foreign)
+        order.action_confirm()
+        order.date_order = fields.Datetime.to_datetime(doc_date)
+        self.assertAlmostEqual(order.amount_untaxed, 150.0)  # 10 x 15.00 foreign
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.deli.id,
+                "currency_id": foreign.id,
+                "invoice_date": doc_date,
+                "invoice_date_due": doc_date,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Export goods",
+                            "quantity": 1,
+                            "price_unit": 100.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        self.assertAlmostEqual(invoice.amount_residual_signed, 200.0)
+        self._enable(wholtra_enforce_account_terms=True, wholtra_hold_overdue_days=30)
+        self.env.invalidate_all()
+        partner = self.deli
+        # 150 foreign at 0.5 = 300 in company currency, not 150, not 187.50
+        self.assertAlmostEqual(partner.wholtra_avg_order_value, 300.0)
+        self.assertAlmostEqual(partner.wholtra_unpaid_amount, 200.0)
+        self.assertAlmostEqual(partner.wholtra_overdue_amount, 200.0)
+        self.assertIn(
+            company_currency.round(200.0).__format__(".2f"),
+            partner._wholtra_get_hold_reasons()[0],
+        )
+        # labelled: the order shows them in its company's currency
+        self.assertEqual(order.wholtra_company_currency_id, company_currency)
+        self.assertAlmostEqual(order.wholtra_avg_order_value, 300.0)
+        self.assertAlmostEqual(order.wholtra_overdue_amount, 200.0)
+        self.assertEqual(partner.currency_id, company_currency)

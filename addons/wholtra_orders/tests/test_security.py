@@ -658,8 +658,17 @@ class TestCreditDataFieldGroups(WholtraSecurityCommon):
             partner = self.grill.with_user(user)
             partner.read(["name", "wholtra_tier_id"])
             for fname in self.PARTNER_FIELDS:
+                if fname == "wholtra_overdue_amount" and user == self.billing:
+                    continue
                 with self.assertRaises(AccessError, msg=f"{user.login} {fname}"):
                     partner.read([fname])
+        # the one overdue figure is also the billing users' (issue 12)
+        self.assertEqual(
+            self.grill.with_user(self.billing).read(["wholtra_overdue_amount"])[0][
+                "wholtra_overdue_amount"
+            ],
+            0.0,
+        )
 
     def test_sales_roles_read_credit_data(self):
         self.grill._wholtra_set_hold("Cheque bounced")
@@ -744,7 +753,14 @@ class TestPublicMethods(WholtraSecurityCommon):
         },
         "sale.order.line": {"create", "write", "unlink"},
         "stock.picking": {"button_validate"},
-        "wholtra.price.tier": {"create", "write", "action_view_partners"},
+        "wholtra.price.tier": {
+            "create",
+            "write",
+            "action_view_partners",
+            "action_wholtra_repair_customers",
+        },
+        "product.pricelist": {"write"},
+        "res.config.settings": {"set_values"},
         "wholtra.price.override": {"create", "write", "unlink"},
         "wholtra.order.approval.wizard": {"action_apply"},
     }
@@ -855,6 +871,8 @@ class TestPublicMethods(WholtraSecurityCommon):
             (order, "action_wholtra_reorder", self.portal),
             (order, "action_wholtra_approve_margin", self.portal),
             (self.tier_gold, "action_view_partners", self.portal),
+            (self.tier_gold, "action_wholtra_repair_customers", self.salesman),
+            (self.tier_gold, "action_wholtra_repair_customers", self.portal),
         ]
         for record, method, user in refused:
             with self.assertRaises(AccessError, msg=f"{method} as {user.login}"):
