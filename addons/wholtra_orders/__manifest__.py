@@ -1,7 +1,7 @@
 {
     "name": "Wholtra Orders",
     "summary": "Trade price tiers, account terms, margin floor and audited price overrides for B2B distributors",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "Wholtra",

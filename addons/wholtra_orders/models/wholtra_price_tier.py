@@ -121,8 +121,9 @@ class WholtraPriceTier(models.Model):
             tier.partner_count = counts.get(tier, 0)
 
     def _compute_mismatch_count(self):
+        # commercial partners (companies or individuals): filtered by the check
         partners = self.env["res.partner"].search(
-            [("wholtra_tier_id", "in", self.ids), ("is_company", "=", True)]
+            [("wholtra_tier_id", "in", self.ids), ("parent_id", "=", False)]
         )
         wrong = partners._wholtra_tier_mismatches()
         for tier in self:
@@ -206,7 +207,7 @@ class WholtraPriceTier(models.Model):
         if not self.env.su:
             self.check_access("write")
         partners = self.env["res.partner"].search(
-            [("wholtra_tier_id", "in", self.ids), ("is_company", "=", True)]
+            [("wholtra_tier_id", "in", self.ids), ("parent_id", "=", False)]
         )
         partners._wholtra_tier_mismatches()._wholtra_apply_tier()
         return True
