@@ -349,16 +349,22 @@ class WholtraStatementLink(models.Model):
         """Rendering values of the statement page.
 
         :param list chosen_ids: invoices ticked by the customer; None = first display
-            (overdue invoices preselected)
+            (overdue invoices preselected: the one definition of overdue, so never an
+            invoice in dispute; those are listed, marked, and paid only if ticked)
         :param str amount: the amount typed by the customer (empty = selection total)
         """
         self.ensure_one()
         invoices = self._wholtra_get_open_invoices()
         today = fields.Date.context_today(self)
+        overdue = invoices.filtered_domain(
+            invoices._wholtra_overdue_domain(today, self.company_id)
+        )
         values = {
             "link": self,
             "partner": self.partner_id,
             "invoices": invoices,
+            "overdue_ids": set(overdue.ids),
+            "disputed_ids": set(invoices.filtered("wholtra_disputed").ids),
             "today": today,
             "currency": invoices.currency_id[:1] or self.company_id.currency_id,
             "page_path": self._wholtra_portal_path(),
@@ -368,11 +374,7 @@ class WholtraStatementLink(models.Model):
             "selected": False,
         }
         if chosen_ids is None:
-            values["selected_ids"] = [
-                inv.id
-                for inv in invoices
-                if inv.invoice_date_due and inv.invoice_date_due < today
-            ]
+            values["selected_ids"] = overdue.ids
             return values
         values["selected_ids"] = chosen_ids
         try:

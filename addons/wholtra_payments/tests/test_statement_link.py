@@ -194,6 +194,28 @@ class TestStatementPortal(WholtraPaymentsCommon, HttpCase):
         self.assertIn(f'name="invoice_{self.inv_mid.id}" checked', text)
         self.assertIn(f'name="invoice_{self.inv_new.id}"/>', text)  # not preselected
 
+    def test_disputed_invoice_shown_marked_not_preselected(self):
+        self.inv_mid._wholtra_set_dispute("Wrong price on line 2")
+        text = self._page().text
+        row = re.search(
+            rf'<tr[^>]*data-invoice-name="{re.escape(self.inv_mid.name)}".*?</tr>',
+            text,
+            re.S,
+        ).group(0)
+        self.assertIn("In dispute", row)
+        self.assertIn('data-disputed="1"', row)
+        self.assertNotIn("checked", row)  # not preselected
+        self.assertNotIn("table-danger", row)  # not counted overdue
+        self.assertIn(f'name="invoice_{self.inv_old.id}" checked', text)
+        # Paying what is preselected leaves the disputed invoice open.
+        tx = self._pay(self.inv_old, 100.0)
+        self.assertEqual(tx.invoice_ids, self.inv_old)
+        self.assertEqual(self.inv_mid.payment_state, "not_paid")
+        # The customer ticks it: then it is paid, as chosen.
+        tx = self._pay(self.inv_mid | self.inv_new, 500.0)
+        self.assertEqual(tx.invoice_ids, self.inv_mid | self.inv_new)
+        self.assertIn(self.inv_mid.payment_state, ("paid", "in_payment"))
+
     def test_wrong_token_or_other_customer_token_is_404(self):
         response = self.url_open(f"/wholtra/statement/{self.link.id}/nope")
         self.assertEqual(response.status_code, 404)
