@@ -94,10 +94,11 @@ class WholtraCollectionStatus(models.Model):
         Move = self.env["account.move"]
         if partners is None:
             # Every customer: the same domain and aggregates as
-            # _wholtra_overdue_groups, without a customer filter (one query).
+            # _wholtra_overdue_groups, without a customer filter (one query; the
+            # collection run is in sudo).
             groups = {
                 partner: (amount, count, oldest)
-                for partner, amount, count, oldest in Move.sudo()._read_group(
+                for partner, amount, count, oldest in Move._read_group(
                     Move._wholtra_overdue_domain(today, company),
                     ["commercial_partner_id"],
                     ["amount_residual_signed:sum", "__count", "invoice_date_due:min"],
