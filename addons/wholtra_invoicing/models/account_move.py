@@ -107,7 +107,34 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         check_system_fields(self, vals, SYSTEM_FIELDS)
-        return super().write(vals)
+        if not (isinstance(vals, dict) and vals.get("state") == "cancel"):
+            return super().write(vals)
+        released = self._wholtra_get_dispatch_pickings()
+        res = super().write(vals)
+        if released:
+            released._wholtra_dispatch_document_gone()
+        return res
+
+    def unlink(self):
+        released = self._wholtra_get_dispatch_pickings()
+        res = super().unlink()
+        if released:
+            released._wholtra_dispatch_document_gone()
+        return res
+
+    def _wholtra_get_dispatch_pickings(self):
+        """The deliveries billed by the invoices of ``self`` and the returns
+        credited by its credit notes (dispatch invoicing)."""
+        service = self.env["wholtra.dispatch.invoicing"]
+        moves_sudo = self.sudo()  # the links are internal data of the documents
+        pickings_sudo = self.env["stock.picking"].sudo()
+        for move_sudo in moves_sudo.filtered("wholtra_picking_ids"):
+            delivery = move_sudo.move_type == "out_invoice"
+            if move_sudo.move_type in ("out_invoice", "out_refund"):
+                pickings_sudo |= move_sudo.wholtra_picking_ids.filtered(
+                    lambda p, d=delivery: service._is_customer_delivery(p) == d
+                )
+        return pickings_sudo
 
     @api.constrains("wholtra_disputed", "wholtra_dispute_reason")
     def _check_wholtra_dispute_reason(self):

@@ -83,6 +83,43 @@ class StockPicking(models.Model):
         rights. Sibling addons extend it (e.g. cash on delivery)."""
         return True
 
+    def _wholtra_dispatch_document_gone(self):
+        """The dispatch invoice (delivery) or credit note (return) of these
+        transfers was cancelled or deleted. Nothing shipped stays unbilled:
+        the done transfers left without an active document of their kind go
+        back to 'to invoice' with a banner, and are billed again by the
+        scheduled action (or *Retry invoicing*)."""
+        service = self.env["wholtra.dispatch.invoicing"]
+        pickings_sudo = self.sudo().exists()  # owning method of the state
+
+        def has_active_document(picking):
+            move_type = (
+                "out_invoice"
+                if service._is_customer_delivery(picking)
+                else "out_refund"
+            )
+            return any(
+                m.state != "cancel" and m.move_type == move_type
+                for m in picking.wholtra_invoice_ids
+            )
+
+        to_reset = pickings_sudo.filtered(
+            lambda p: p.state == "done"
+            and p.wholtra_invoice_state == "invoiced"
+            and not has_active_document(p)
+        )
+        if not to_reset:
+            return
+        message = self.env._(
+            "Its invoice was cancelled or deleted: this transfer will be "
+            "invoiced again by the next invoicing run (or Retry invoicing)."
+        )
+        to_reset.write(
+            {"wholtra_invoice_state": "to_invoice", "wholtra_invoice_error": message}
+        )
+        for picking_sudo in to_reset:
+            picking_sudo.message_post(body=message)
+
     @api.model
     def _cron_wholtra_invoice_pending(self, batch_size=50, today=None):
         """Scheduled action (see wholtra.dispatch.invoicing)."""

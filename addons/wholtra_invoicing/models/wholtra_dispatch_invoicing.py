@@ -199,7 +199,8 @@ class WholtraDispatchInvoicing(models.AbstractModel):
     @api.model
     def _get_invoice_quantities(self, pickings):
         """Quantities shipped in ``pickings`` per sale order line (in the
-        line's unit), net of done returns that got no credit note, capped so
+        line's unit), net of done returns that got no credit note and wait for
+        none (their own document was cancelled or never due), capped so
         that a line is never invoiced beyond what was ordered or delivered."""
         quantities = defaultdict(float)
         for move in pickings.move_ids:
@@ -216,7 +217,10 @@ class WholtraDispatchInvoicing(models.AbstractModel):
                 if (
                     ret.state == "done"
                     and ret.to_refund
-                    and not ret.picking_id.wholtra_invoice_ids
+                    and ret.picking_id.wholtra_invoice_state != "to_invoice"
+                    and not any(
+                        m.state != "cancel" for m in ret.picking_id.wholtra_invoice_ids
+                    )
                 ):
                     qty -= ret.product_uom._compute_quantity(
                         ret.quantity, move.product_uom

@@ -10,4 +10,5 @@ from . import (
     test_periodic,
     test_returns,
     test_security,
+    test_unbilled,
 )
