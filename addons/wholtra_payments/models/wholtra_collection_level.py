@@ -15,7 +15,8 @@ class WholtraCollectionLevel(models.Model):
     days_overdue = fields.Integer(
         required=True,
         help="The level applies when the customer's oldest overdue invoice (disputed "
-        "invoices excluded) is at least this many days past due.",
+        "invoices excluded) is overdue by at least this many days: days past the "
+        "due date minus the company's grace days (Past due after).",
     )
     action = fields.Selection(
         [("email", "Send email"), ("email_hold", "Send email and put on hold")],

@@ -39,7 +39,10 @@ class WholtraCollectionStatus(models.Model):
         string="Overdue amount", help="Overdue, undisputed, at the last evaluation."
     )
     oldest_due_date = fields.Date(string="Oldest due date")
-    days_overdue = fields.Integer()
+    days_overdue = fields.Integer(
+        help="Days the oldest overdue invoice is overdue: past its due date, minus "
+        "the company's grace days."
+    )
     last_action = fields.Char(string="Last action")
     last_action_date = fields.Date(string="Last action on")
     hold_set = fields.Boolean(
@@ -411,21 +414,20 @@ class WholtraCollectionStatus(models.Model):
             )
 
     def action_wholtra_open_invoices(self):
-        """Open the overdue invoices of this customer."""
+        """Open the overdue invoices of this customer (the one definition of
+        overdue: grace days and disputes as everywhere else)."""
         status = self.exists()
         if len(status) != 1:
             raise UserError(self.env._("Choose one customer's collection status."))
         status.check_access("read")
+        Move = self.env["account.move"]
+        domain = Move._wholtra_overdue_domain(
+            fields.Date.context_today(self), status.company_id
+        ) & Domain("commercial_partner_id", "=", status.partner_id.id)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Overdue invoices"),
             "res_model": "account.move",
             "view_mode": "list,form",
-            "domain": [
-                ("move_type", "=", "out_invoice"),
-                ("commercial_partner_id", "=", status.partner_id.id),
-                ("company_id", "=", status.company_id.id),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ],
+            "domain": list(domain),  # dates serialised by the JSON-RPC encoder
         }

@@ -348,6 +348,11 @@ class TestOneOverdueFigure(WholtraPaymentsCommon, TransactionCase):
             status.days_overdue, self.overdue._wholtra_overdue_days(self.today)
         )
         self.assertEqual(status.level_id, self.friendly)
+        # "Overdue invoices" of the collection status: the same invoices.
+        action = status.action_wholtra_open_invoices()
+        self.assertEqual(
+            self.env["account.move"].search(action["domain"]), self.overdue
+        )
         # The customer panel.
         self.assertEqual(self.customer.wholtra_overdue_amount, 547.40)
         # The invoice AR status.
