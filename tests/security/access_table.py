@@ -84,6 +84,7 @@ FIELDS = {
         "wholtra_qty_free": ("KO", "-"),
     },
     "res.company": {
+        "wholtra_alloc_held_last": ("PSMKBCO", ""),
         "wholtra_allocate_on_confirm": ("PSMKBCO", ""),
         "wholtra_allocation_enabled": ("PSMKBCO", ""),
         "wholtra_audit_price_overrides": ("PSMKBCO", ""),
