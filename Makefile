@@ -1,6 +1,6 @@
 # Wholtra for Odoo 19 — the two commands are `make run` and `make test`.
 SHELL := /bin/bash
-.PHONY: run test lint bench bootstrap core-suites pot
+.PHONY: run test lint bench bootstrap core-suites pot invariants
 
 bootstrap:   ## install everything the addons need (idempotent)
 	bash scripts/bootstrap
@@ -26,3 +26,12 @@ pot:         ## regenerate addons/*/i18n/*.pot from the demo DB (run `make run` 
 	bash scripts/bootstrap >/dev/null
 	. scripts/lib.sh && write_conf && "$${ODOO[@]}" i18n export -c "$$CONF" -d "$${WHOLTRA_DB:-wholtra_demo}" \
 	  wholtra_orders wholtra_inventory_alloc wholtra_invoicing wholtra_payments
+
+invariants:  ## the flow's property-based invariants, long run (WHOLTRA_INVARIANT_EXAMPLES=3000) on a fresh DB
+	bash scripts/bootstrap >/dev/null
+	DEVDB=$${WHOLTRA_INVARIANT_DB:-wholtra_invariants} bash scripts/devdb test \
+	  wholtra_orders,wholtra_inventory_alloc,wholtra_invoicing,wholtra_payments /wholtra_no_test
+	. scripts/lib.sh && write_conf && WHOLTRA_INVARIANT_EXAMPLES=$${WHOLTRA_INVARIANT_EXAMPLES:-3000} \
+	  "$$VENV/bin/pytest" -c setup.cfg --rootdir . --odoo-config="$$CONF" \
+	  --odoo-database="$${WHOLTRA_INVARIANT_DB:-wholtra_invariants}" --odoo-log-level=warn \
+	  -p no:cacheprovider -s tests/test_invariants_stateful.py
