@@ -211,7 +211,12 @@ class WholtraAllocation(models.Model):
         A system update (sudo): the user receiving or changing an order may not
         see the allocations.
         """
-        allocs = self.sudo().filtered(lambda a: a.state in ACTIVE_STATES)
+        lines = self.env[self._fields[group_by].comodel_name].union(*quantities)
+        allocs = self.sudo().filtered(
+            lambda a: a.state in ACTIVE_STATES and a[group_by] in lines
+        )
+        if not allocs:
+            return []
         held_lines = allocs.sale_line_id._wholtra_held_lines()
         allocs_sudo = allocs.with_context(wholtra_alloc_trusted=True)
         by_line = allocs.grouped(group_by)
