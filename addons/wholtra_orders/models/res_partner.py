@@ -109,7 +109,8 @@ class ResPartner(models.Model):
         string="Average order (12 months)",
         compute="_compute_wholtra_intelligence",
         groups=WHOLTRA_USER,
-        help="Average untaxed amount of confirmed orders of the last 12 months.",
+        help="Average untaxed amount of confirmed orders of the last 12 months, in "
+        "company currency at the rate of each order's date.",
     )
     wholtra_order_frequency = fields.Float(
         string="Orders per month",
@@ -136,7 +137,11 @@ class ResPartner(models.Model):
         help="Earliest scheduled date of the open backorders.",
     )
     wholtra_unpaid_amount = fields.Monetary(
-        string="Unpaid", compute="_compute_wholtra_intelligence", groups=WHOLTRA_USER
+        string="Unpaid",
+        compute="_compute_wholtra_intelligence",
+        groups=WHOLTRA_USER,
+        help="Residual of the open customer invoices and credit notes, in company "
+        "currency (at the rate of each document).",
     )
     # the one partner overdue figure (account.move._wholtra_overdue_groups), in
     # company currency: sales and billing users read it
