@@ -6,7 +6,7 @@ from psycopg2 import OperationalError
 from psycopg2.errors import SerializationFailure
 
 from odoo import Command, api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare, float_is_zero, float_round
 
 _logger = logging.getLogger(__name__)
 
@@ -258,6 +258,9 @@ class WholtraDispatchInvoicing(models.AbstractModel):
         line_vals += self._get_pending_adjustment_lines(to_adjust, line_vals)
         if adjusted_orders is not None:
             adjusted_orders["orders"] |= orders
+        line_vals += self._get_down_payment_deduction_lines(
+            quantities, sequence=len(line_vals) + 1
+        )
         vals["invoice_line_ids"] = [Command.create(line) for line in line_vals]
         vals["wholtra_picking_ids"] = [Command.set(pickings.ids)]
         vals["invoice_origin"] = ", ".join(orders.mapped("name"))
@@ -266,6 +269,84 @@ class WholtraDispatchInvoicing(models.AbstractModel):
         if dates:
             vals["delivery_date"] = max(dates).date()
         return vals
+
+    @api.model
+    def _get_down_payment_deduction_lines(self, quantities, sequence=1):
+        """Invoice lines deducting the down payments of the orders billed by
+        ``quantities`` ({sale line: qty}), in proportion to what this invoice
+        bills: the share of the order's untaxed goods amount, as a fraction of
+        each down payment line (quantity -share, at the down payment's price,
+        rounded to the quantity precision). The invoice that completes the
+        order deducts what remains, so the deductions add up to the down
+        payment exactly. Lines are built with sale's own
+        ``_prepare_down_payment_section_line`` / ``_prepare_invoice_line``."""
+        digits = self.env["decimal.precision"].precision_get("Product Unit")
+        AccountTax = self.env["account.tax"]
+        by_order = defaultdict(dict)
+        for line, qty in quantities.items():
+            by_order[line.order_id][line] = qty
+        vals_list = []
+        for order, billed in by_order.items():
+            down_payments = order.order_line.filtered(
+                lambda sol: sol.is_downpayment
+                and not sol.display_type
+                and float_compare(sol.qty_invoiced, 0.0, precision_digits=digits) > 0
+            )
+            if not down_payments:
+                continue
+            goods = order.order_line.filtered(
+                lambda sol: not sol.is_downpayment and not sol.display_type
+            )
+            total = sum(goods.mapped("price_subtotal"))
+            if order.currency_id.compare_amounts(total, 0.0) <= 0:
+                continue
+            completes = all(
+                sol.product_uom_id.compare(
+                    sol.qty_invoiced + billed.get(sol, 0.0), sol.product_uom_qty
+                )
+                >= 0
+                for sol in goods
+            )
+            share = (
+                sum(
+                    sol.price_subtotal * qty / sol.product_uom_qty
+                    for sol, qty in billed.items()
+                    if sol.product_uom_qty
+                )
+                / total
+            )
+            section = False
+            for down_payment in down_payments:
+                remaining = down_payment.qty_invoiced
+                fraction = (
+                    remaining
+                    if completes
+                    else min(float_round(share, precision_digits=digits), remaining)
+                )
+                if float_is_zero(fraction, precision_digits=digits):
+                    continue
+                if not section:
+                    vals_list.append(
+                        order._prepare_down_payment_section_line(sequence=sequence)
+                    )
+                    section = True
+                    sequence += 1
+                extra_tax_data = None
+                if float_compare(fraction, 1.0, precision_digits=digits) == 0:
+                    extra_tax_data = (
+                        AccountTax._reverse_quantity_base_line_extra_tax_data(
+                            down_payment.extra_tax_data
+                        )
+                    )
+                vals_list.append(
+                    down_payment._prepare_invoice_line(
+                        sequence=sequence,
+                        quantity=-fraction,
+                        extra_tax_data=extra_tax_data,
+                    )
+                )
+                sequence += 1
+        return vals_list
 
     @api.model
     def _get_pending_adjustment_lines(self, orders, line_vals):
