@@ -50,15 +50,27 @@ class ResConfigSettings(models.TransientModel):
             "product.group_product_pricelist": "group_product_pricelist",
             "sale.group_discount_per_so_line": "group_discount_per_so_line",
         }
+        Groups = self.env["res.groups"]
         for xmlid in needed:
             fname = fields_by_group.get(xmlid)
-            if fname in self._fields and not self[fname]:
+            switched_off = (
+                fname in self._fields
+                and not self[fname]
+                and Groups._is_feature_enabled(xmlid)
+            )
+            if switched_off:
                 raise UserError(
                     self.env._(
                         "%(feature)s cannot be switched off: the price tiers "
                         "%(tiers)s use it. Archive those tiers (or set their "
                         "discount allowance to 0) first.",
                         feature=self._fields[fname].string,
-                        tiers=", ".join(tiers.mapped("display_name")),
+                        tiers=", ".join(
+                            (
+                                tiers
+                                if fname == "group_product_pricelist"
+                                else tiers.filtered("max_discount")
+                            ).mapped("display_name")
+                        ),
                     )
                 )

@@ -128,7 +128,7 @@ class WholtraPriceTier(models.Model):
         wrong = partners._wholtra_tier_mismatches()
         for tier in self:
             tier.mismatch_count = len(
-                wrong.filtered(lambda p, t=tier: p.sudo().wholtra_tier_id == t)
+                wrong.filtered(lambda p, t=tier: p.wholtra_tier_id == t)
             )
 
     def _wholtra_required_features(self):
@@ -137,7 +137,7 @@ class WholtraPriceTier(models.Model):
         without it) and Discounts when a tier gives a discount allowance (the
         approval reads the discount column salespeople then edit)."""
         groups = [PRICELIST_GROUP] if self else []
-        if any(tier.max_discount for tier in self.sudo()):
+        if any(tier.max_discount for tier in self):
             groups.append(DISCOUNT_GROUP)
         return groups
 
