@@ -1,7 +1,7 @@
 {
     "name": "Wholtra Payments",
     "summary": "Statement payment links, cash on delivery, payment matching and collection sequence with stop-ship",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Wholtra",
