@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, TransactionCase, new_test_user, tagged
 
 from .common import WholtraPaymentsCommon
 
@@ -801,3 +801,14 @@ class TestGuardedPaymentFields(WholtraRolesCommon, TransactionCase):
             .create(self._payment_vals())
         )
         self.assertFalse(payment.wholtra_match_invoice_ids)
+
+    def test_cod_flag_read_only_on_the_form_for_others(self):
+        for user, editable in (
+            (self.sales_contacts, False),
+            (self.billing_contacts, True),
+            (self.credit_contacts, True),
+        ):
+            form = Form(self.customer.with_user(user))
+            self.assertEqual(
+                not form._get_modifier("wholtra_cod", "readonly"), editable, user.login
+            )
