@@ -224,3 +224,36 @@ class TestTierPricesOnAFreshDatabase(TransactionCase):
         self.assertIn("discount 5.6% over the allowance", order.wholtra_margin_message)
         with self.assertRaisesRegex(UserError, "over the allowance"):
             order.with_user(self.salesman).action_confirm()
+
+    def test_credit_limit_is_switched_on_next_to_account_terms(self):
+        """The hold's credit limit is Odoo's Customer Credit Limit: shown and
+        switched on in the same settings block, not assumed."""
+        arch = (
+            self.env["res.config.settings"]
+            .with_user(self.admin)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        self.assertIn('name="account_use_credit_limit"', arch)
+        self.env["res.config.settings"].with_user(self.admin).create(
+            {"wholtra_enforce_account_terms": True}
+        ).execute()
+        self.customer.credit_limit = 100.0
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create({"product_id": self.chips.id, "product_uom_qty": 10})
+                ],
+            }
+        )
+        # Odoo's setting off: no credit limit, as in Odoo
+        self.assertFalse(self.company.account_use_credit_limit)
+        self.assertFalse(order.wholtra_hold_message)
+        self.env["res.config.settings"].with_user(self.admin).create(
+            {"wholtra_enforce_account_terms": True, "account_use_credit_limit": True}
+        ).execute()
+        self.env.invalidate_all()
+        self.assertTrue(self.company.account_use_credit_limit)
+        self.assertIn("Over credit limit", order.wholtra_hold_message)
+        with self.assertRaisesRegex(UserError, "Over credit limit"):
+            order.with_user(self.salesman).action_confirm()
