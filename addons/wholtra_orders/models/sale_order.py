@@ -367,10 +367,28 @@ class SaleOrder(models.Model):
             or partner_sudo.wholtra_tier_id.min_order_value
         )
 
+    def _wholtra_get_min_order_currency(self):
+        """Currency of ``_wholtra_get_min_order_value()`` (hook): the tier's
+        (its pricelist's) for a tier minimum, the company's for a customer's."""
+        self.ensure_one()
+        partner_sudo = self.partner_id.commercial_partner_id.sudo()
+        if partner_sudo.wholtra_min_order_value:
+            return self.company_id.currency_id
+        return partner_sudo.wholtra_tier_id.currency_id or self.company_id.currency_id
+
     def _wholtra_get_terms_block(self):
         self.ensure_one()
         problems = []
         min_value = self._wholtra_get_min_order_value()
+        if min_value:
+            # like with like: the minimum in the order's currency, at the rate
+            # of the order date (no query when the currencies are the same)
+            min_value = self._wholtra_get_min_order_currency()._convert(
+                min_value,
+                self.currency_id,
+                self.company_id,
+                (self.date_order or fields.Datetime.now()).date(),
+            )
         if (
             min_value
             and self.currency_id.compare_amounts(self.amount_untaxed, min_value) < 0

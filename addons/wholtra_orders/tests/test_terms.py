@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
@@ -76,3 +77,36 @@ class TestOrderTerms(WholtraOrdersCommon):
         order = self._order(self.grill, [(self.crisps, 1)])
         order.action_confirm()
         self.assertEqual(order.state, "sale")
+
+    def test_minimum_order_value_in_another_currency(self):
+        """Issue 12 (like with like): the tier minimum (200 in company currency)
+        is compared with an export order in its own currency at the order
+        date's rate."""
+        foreign = self.env.ref(
+            "base.EUR" if self.currency.name != "EUR" else "base.USD"
+        )
+        foreign.active = True
+        self.env["res.currency.rate"].create(
+            {
+                "name": fields.Date.context_today(self.env.user),
+                "rate": 0.5,
+                "currency_id": foreign.id,
+            }
+        )
+        export = self.env["product.pricelist"].create(
+            {"name": "Export", "currency_id": foreign.id}
+        )
+        # 12 x 10.00 foreign = 120 foreign = 240 company currency: over 200
+        order = self._order(
+            self.grill,
+            [(self.cola, 12, {"price_unit": 10.0})],
+            pricelist_id=export.id,
+        )
+        self.assertEqual(order.currency_id, foreign)
+        self.assertFalse(order.wholtra_terms_message)
+        # 8 x 10.00 foreign = 160 company currency: under, shown as 100 foreign
+        order.order_line.product_uom_qty = 8
+        self.assertIn("under the minimum order value", order.wholtra_terms_message)
+        self.assertIn("100.00", order.wholtra_terms_message)
+        with self.assertRaisesRegex(UserError, "under the minimum order value"):
+            order.action_confirm()
