@@ -231,6 +231,8 @@ class SaleOrderLine(models.Model):
         "qty_delivered",
         "invoice_lines.move_id.state",
         "invoice_lines.quantity",
+        "invoice_lines.price_unit",
+        "invoice_lines.discount",
         "invoice_lines.price_subtotal",
     )
     def _compute_wholtra_pending_adjustment(self):
