@@ -375,9 +375,26 @@ class ResPartner(models.Model):
             )
         self._wholtra_write_per_company(values)
 
+    def _inverse_product_pricelist(self):
+        # Odoo stores nothing when the pricelist chosen is also the country
+        # default: a tiered customer's tier pricelist is stored as such, so a
+        # later Default or country pricelist cannot take its place.
+        tiered_sudo = self.sudo().filtered(
+            lambda p: p.wholtra_tier_id
+            and p.commercial_partner_id == p
+            and p.property_product_pricelist == p._wholtra_tier_pricelist()
+        )
+        tiered = self.browse(tiered_sudo.ids)
+        for partner in tiered:
+            partner.specific_property_product_pricelist = (
+                partner.property_product_pricelist
+            )
+        return super(ResPartner, self - tiered)._inverse_product_pricelist()
+
     def _wholtra_check_pricelist_follows_tier(self):
         """A tiered customer's pricelist is its tier's (or contract's): a direct
-        change would make the tier screen say Gold while orders price otherwise."""
+        change would make the tier screen say Gold while orders price otherwise
+        (superuser code: not checked)."""
         if self.env.su:
             return
         company = self.env.company

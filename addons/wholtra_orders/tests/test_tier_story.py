@@ -177,6 +177,22 @@ class TestTierPricesOnAFreshDatabase(TransactionCase):
         _order, subtotal = self._new_order_subtotal(self.customer)
         self.assertAlmostEqual(subtotal, 180.0)
 
+    def test_saving_the_tier_pricelist_keeps_it_stored(self):
+        """Gold is also the company's fallback pricelist (first in sequence):
+        Odoo's inverse would store nothing when the customer form saves it."""
+        tier, gold = self._gold_tier()
+        self.customer.with_user(self.manager).wholtra_tier_id = tier
+        gold.sequence = 1
+        with Form(self.customer.with_user(self.manager)) as partner_form:
+            partner_form.property_product_pricelist = gold
+            partner_form.city = "Ostend"
+        self.env["product.pricelist"].create({"name": "Default", "sequence": 0})
+        self.env.invalidate_all()
+        self.assertEqual(self.customer.specific_property_product_pricelist, gold)
+        order, subtotal = self._new_order_subtotal(self.customer)
+        self.assertEqual(order.pricelist_id, gold)
+        self.assertAlmostEqual(subtotal, 180.0)
+
     def test_customer_assigned_before_the_fix_is_shown_and_repaired(self):
         tier, gold = self._gold_tier()
         self.customer.with_user(self.manager).wholtra_tier_id = tier
