@@ -29,9 +29,28 @@ class AccountMove(models.Model):
         collection hold lifted when nothing is overdue any more): reminders wait for
         the scheduled run."""
         res = super()._wholtra_reconciliation_changed()
+        self._wholtra_refresh_collection()
+        return res
+
+    def _wholtra_set_dispute(self, reason):
+        """A disputed invoice is not overdue any more: its customer's collection
+        status shows it at once (level cleared or lowered, never raised)."""
+        res = super()._wholtra_set_dispute(reason)
+        self._wholtra_refresh_collection()
+        return res
+
+    def action_wholtra_resolve_dispute(self):
+        """The invoice counts as overdue again: its customer's collection status
+        shows it at once; a reminder waits for the scheduled run."""
+        res = super().action_wholtra_resolve_dispute()
+        self._wholtra_refresh_collection()
+        return res
+
+    def _wholtra_refresh_collection(self):
+        """Re-evaluate, in one batch, the collection status of the customers of
+        ``self`` (companies with the collection sequence on)."""
         moves = self.filtered(lambda move: move.company_id.wholtra_collection_enabled)
         if moves:
             self.env["wholtra.collection.status"]._wholtra_refresh_partners(
                 moves.commercial_partner_id
             )
-        return res

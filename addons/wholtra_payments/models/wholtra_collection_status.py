@@ -149,10 +149,15 @@ class WholtraCollectionStatus(models.Model):
             [("company_id", "=", company.id)], order="days_overdue, id"
         )
         overdue = self._wholtra_overdue_by_partner(company, today, partners)
+        # Also the statuses still showing overdue figures: a customer whose overdue
+        # fell to 0 without a payment (dispute, credit note, hand reconcile) and had
+        # no level is reset to 0 (same selection as the scheduled action's claim).
         status_domain = Domain("company_id", "=", company.id) & (
             Domain("partner_id", "in", [p.id for p in overdue])
             | Domain("level_id", "!=", False)
             | Domain("hold_set", "=", True)
+            | Domain("overdue_amount", "!=", 0)
+            | Domain("oldest_due_date", "!=", False)
         )
         if partners is not None:
             status_domain &= Domain("partner_id", "in", partners.ids)
@@ -352,7 +357,8 @@ class WholtraCollectionStatus(models.Model):
                     SQL(
                         "SELECT id FROM wholtra_collection_status "
                         "WHERE company_id = %s AND id > %s "
-                        "AND (partner_id = ANY(%s) OR level_id IS NOT NULL OR hold_set) "
+                        "AND (partner_id = ANY(%s) OR level_id IS NOT NULL OR hold_set "
+                        "OR overdue_amount <> 0 OR oldest_due_date IS NOT NULL) "
                         "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
                         company.id,
                         last_id,
@@ -375,6 +381,9 @@ class WholtraCollectionStatus(models.Model):
         """Create the missing status rows of ``partners`` and commit them, tolerating a
         concurrent worker creating the same rows (it then owns them)."""
         self._wholtra_check_system_write()
+        partner_ids = [partner.id for partner in partners]
+        if not partner_ids:
+            return  # nobody overdue (there is no partner 0 to insert)
         try:
             with self.env.cr.savepoint():
                 self.env.execute_query(
@@ -388,7 +397,7 @@ class WholtraCollectionStatus(models.Model):
                         company.id,
                         self.env.uid,
                         self.env.uid,
-                        [partner.id for partner in partners] or [0],
+                        partner_ids,
                     )
                 )
         except (pg_errors.SerializationFailure, pg_errors.UniqueViolation):

@@ -1,5 +1,6 @@
 import html
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
@@ -410,3 +411,127 @@ class TestOneOverdueFigure(WholtraPaymentsCommon, TransactionCase):
             format_amount(self.env, 47.40, self.company.currency_id),
             values["amount_text"],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionStatusReset(WholtraPaymentsCommon, TransactionCase):
+    """A customer whose overdue falls to 0 without a payment (a dispute, the grace
+    days raised) and who had no collection level yet: the collection status shows 0
+    again, never the old overdue figures (Collections list, "Total overdue")."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_wholtra_payments()
+        cls.env["res.config.settings"].create(
+            {"wholtra_collection_enabled": True, "wholtra_past_due_grace_days": 5}
+        ).execute()
+        cls.billing_user = new_test_user(
+            cls.env,
+            "wh_coll_reset_billing",
+            groups="account.group_account_invoice,base.group_partner_manager",
+        )
+        # 6 days past due, 5 grace days: 1 day overdue, below the first level (3).
+        cls.invoice = cls._invoice(cls.customer, 100.0, -6)
+        cls.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=cls.invoice.ids
+        ).create({"amount": 68.17})._create_payments()
+        cls.Status = cls.env["wholtra.collection.status"].sudo()
+
+    def _nightly_run(self):
+        self.env["account.move"]._cron_wholtra_refresh_ar_status(today=self.today)
+        self.Status._wholtra_collection_run(self.company, today=self.today)
+        self.env.invalidate_all()
+
+    def _status(self):
+        return self.Status.search(
+            [
+                ("partner_id", "=", self.customer.id),
+                ("company_id", "=", self.company.id),
+            ]
+        )
+
+    def _overdue(self):
+        """The one definition of overdue: (amount, count, oldest due date)."""
+        return (
+            self.env["account.move"]
+            ._wholtra_overdue_groups(self.customer, self.today, self.company)
+            .get(self.customer, (0.0, 0, False))
+        )
+
+    def _total_overdue(self):
+        """The Collections list's "Total overdue" (sum of the column)."""
+        [(total,)] = self.Status._read_group(
+            [("company_id", "=", self.company.id)], [], ["overdue_amount:sum"]
+        )
+        return total
+
+    def _assert_status(self, amount, days, oldest):
+        status = self._status()
+        self.assertEqual(len(status), 1)
+        self.assertAlmostEqual(status.overdue_amount, amount)
+        self.assertEqual(status.days_overdue, days)
+        self.assertEqual(status.oldest_due_date, oldest)
+        self.assertFalse(status.level_id)
+        self.assertAlmostEqual(self._overdue()[0], amount)
+        self.assertAlmostEqual(self._total_overdue(), amount)
+
+    def _assert_no_reminder(self):
+        self.assertFalse(
+            self.customer.message_ids.filtered(
+                lambda m: m.subtype_id == self.env.ref("mail.mt_comment")
+            )
+        )
+
+    def test_dispute_resets_status_resolve_brings_it_back(self):
+        self.assertAlmostEqual(self.invoice.amount_residual, 31.83)
+        self._nightly_run()
+        due = self.invoice.invoice_date_due
+        self._assert_status(31.83, 1, due)
+        # A billing user puts the invoice in dispute with the dispute wizard.
+        wizard = (
+            self.env["wholtra.dispute.wizard"]
+            .with_user(self.billing_user)
+            .create({"move_ids": self.invoice.ids, "reason": "Two cases short"})
+        )
+        wizard.action_confirm()
+        self.env.invalidate_all()
+        # At once, no scheduled run needed.
+        self._assert_status(0.0, 0, False)
+        # The nightly run agrees, and its rerun touches nothing.
+        self._nightly_run()
+        self._assert_status(0.0, 0, False)
+        self.assertFalse(self.Status._wholtra_collection_run(self.company))
+        # The dispute is resolved: overdue again at once, no reminder sent.
+        self.invoice.with_user(self.billing_user).action_wholtra_resolve_dispute()
+        self.env.invalidate_all()
+        self._assert_status(31.83, 1, due)
+        self._nightly_run()
+        self._assert_status(31.83, 1, due)
+        self._assert_no_reminder()
+
+    def test_nightly_run_resets_status_of_customer_no_longer_overdue(self):
+        """No event refreshed the status (the admin raised the grace days): the
+        nightly run resets it."""
+        self._nightly_run()
+        self._assert_status(31.83, 1, self.invoice.invoice_date_due)
+        self.env["res.config.settings"].create(
+            {"wholtra_past_due_grace_days": 10}
+        ).execute()
+        self.env.invalidate_all()
+        self.assertAlmostEqual(self._status().overdue_amount, 31.83)  # not refreshed
+        self._nightly_run()
+        self._assert_status(0.0, 0, False)
+        self._assert_no_reminder()
+
+    def test_scheduled_action_resets_stale_status(self):
+        """The scheduled action claims the statuses still showing overdue figures."""
+        self._nightly_run()
+        self.env["res.config.settings"].create(
+            {"wholtra_past_due_grace_days": 10}
+        ).execute()
+        # The scheduled action commits each batch: the test transaction may not.
+        with patch.object(self.env.cr, "commit", lambda: None):
+            self.Status._cron_wholtra_collection()
+        self.env.invalidate_all()
+        self._assert_status(0.0, 0, False)
