@@ -33,9 +33,25 @@ class SaleOrder(models.Model):
             if order.state != "sale":
                 order.wholtra_pending_adjustment = 0.0
                 continue
-            order.wholtra_pending_adjustment = sum(
-                order.order_line.mapped("wholtra_pending_adjustment")
+            amount = self.env["sale.order.line"]._wholtra_get_adjustment_amount(
+                order._wholtra_get_adjustment_line_specs()
             )
+            order.wholtra_pending_adjustment = (
+                0.0 if order.currency_id.is_zero(amount) else amount
+            )
+
+    def _wholtra_get_adjustment_line_specs(self):
+        """[(order line, adjustment specs)] of the lines an adjustment document
+        of this order settles (those with a pending adjustment). The order's
+        pending adjustment is that document's untaxed amount, rounded as one
+        invoice (with global tax rounding, it may differ by a cent from the
+        sum of the lines' figures)."""
+        self.ensure_one()
+        return [
+            (line, line._wholtra_get_adjustment_specs())
+            for line in self.order_line
+            if line.wholtra_pending_adjustment
+        ]
 
     def _wholtra_follows_changes(self):
         """Whether draft invoices follow this order's line edits (any invoicing
@@ -49,12 +65,9 @@ class SaleOrder(models.Model):
         if order.partner_invoice_id.lang:
             order = order.with_context(lang=order.partner_invoice_id.lang)
         line_vals = []
-        total = 0.0
         for seq, line in enumerate(order.order_line, start=1):
-            vals_list = line._wholtra_prepare_adjustment_lines(sequence=seq)
-            if vals_list:
-                line_vals += vals_list
-                total += line.wholtra_pending_adjustment
+            line_vals += line._wholtra_prepare_adjustment_lines(sequence=seq)
+        total = order.wholtra_pending_adjustment  # what this document bills
         if not line_vals or order.currency_id.is_zero(total):
             return False  # never a zero-amount document
         vals = order._prepare_invoice()

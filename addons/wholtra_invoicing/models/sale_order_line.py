@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from odoo import Command, api, fields, models
 from odoo.tools import float_round
 
@@ -7,6 +5,9 @@ from .system_fields import check_system_fields
 
 FOLLOWED_FIELDS = {"product_uom_qty", "price_unit", "discount"}
 SYSTEM_FIELDS = ("wholtra_pending_adjustment", "wholtra_follows_changes")
+# Digits order-line and invoice prices are compared at (pending adjustments):
+# far beyond any price a user or a pricelist sets, only float noise is ignored.
+PRICE_KEY_DIGITS = 10
 
 
 class SaleOrderLine(models.Model):
@@ -154,25 +155,30 @@ class SaleOrderLine(models.Model):
         discount and unit they carried. A group at the line's current price and
         discount stays as it is (compared like with like: nothing changes, so
         nothing is pending, whatever the rounding of each invoice); every other
-        group is reversed at its own price and re-billed at the current price.
-        The quantity billed at the current price then goes to what is kept:
-        invoiced quantities beyond what was ordered and delivered (a cancelled
-        or reduced line) are credited."""
+        group is reversed at the price and discount its lines carried and
+        re-billed at the line's own price and discount (never rounded: a price
+        of 1.005 is billed at 1.005, as a dispatch invoice bills it, so the
+        pending figure is what the adjustment document bills). The quantity
+        billed at the current price then goes to what is kept: invoiced
+        quantities beyond what was ordered and delivered (a cancelled or
+        reduced line) are credited."""
         self.ensure_one()
         if self.display_type or self.state != "sale" or self.is_downpayment:
             return []
         uom = self.product_uom_id
-        price_digits = self.env["decimal.precision"].precision_get("Product Price")
         discount_digits = self.env["decimal.precision"].precision_get("Discount")
 
         def key(price, discount, unit):
+            # Rounded only to absorb float noise (a converted price): prices
+            # are compared at the digits invoices bill, not the 2 "Product
+            # Price" display digits (1.005 and 1.01 are different prices).
             return (
-                float_round(price, precision_digits=price_digits),
+                float_round(price, precision_digits=PRICE_KEY_DIGITS),
                 float_round(discount or 0.0, precision_digits=discount_digits),
                 unit,
             )
 
-        groups = defaultdict(float)
+        groups = {}  # key -> [net qty in the group's unit, price, discount]
         qty = 0.0
         for aml in self.invoice_lines:
             move = aml.move_id
@@ -184,42 +190,51 @@ class SaleOrderLine(models.Model):
                 price = aml.currency_id._convert(
                     price, self.currency_id, self.company_id, move.date
                 )
-            groups[key(price, aml.discount, aml.product_uom_id)] += sign * aml.quantity
+            discount = aml.discount or 0.0
+            group = groups.setdefault(
+                key(price, discount, aml.product_uom_id), [0.0, price, discount]
+            )
+            group[0] += sign * aml.quantity
             qty += sign * aml.product_uom_id._compute_quantity(aml.quantity, uom)
         if not groups:
             return []
         kept_qty = min(qty, max(self.product_uom_qty, self.qty_delivered))
-        current = key(self.price_unit, self.discount, uom)
-        current_qty = groups.pop(current, 0.0)
+        current = groups.pop(key(self.price_unit, self.discount, uom), None)
+        current_qty = current[0] if current else 0.0
         specs = [
             (-group_qty, price, discount, unit)
-            for (price, discount, unit), group_qty in groups.items()
+            for (_p, _d, unit), (group_qty, price, discount) in groups.items()
             if not unit.is_zero(group_qty)
         ]
         rebill = kept_qty - current_qty
         if not uom.is_zero(rebill):
-            specs.append((rebill, *current))
+            specs.append((rebill, self.price_unit, self.discount or 0.0, uom))
         return specs
 
-    def _wholtra_get_adjustment_amount(self, specs):
-        """Untaxed amount of invoice lines ``specs`` of this line, computed
-        and rounded as the invoice computes them."""
-        self.ensure_one()
-        if not specs:
-            return 0.0
-        AccountTax = self.env["account.tax"]
-        company = self.company_id or self.env.company
+    @api.model
+    def _wholtra_get_adjustment_amount(self, line_specs):
+        """Untaxed amount of one document made of the invoice lines
+        ``line_specs`` ([(order line, specs)], see
+        ``_wholtra_get_adjustment_specs``), computed and rounded as the invoice
+        computes it: per line or globally as the company rounds taxes (the
+        global rounding delta included, as in the invoice's balance)."""
         base_lines = [
-            self._prepare_base_line_for_taxes_computation(
+            line._prepare_base_line_for_taxes_computation(
                 quantity=qty, price_unit=price, discount=discount
             )
+            for line, specs in line_specs
             for qty, price, discount, _unit in specs
         ]
+        if not base_lines:
+            return 0.0
+        AccountTax = self.env["account.tax"]
+        company = line_specs[0][0].company_id or self.env.company
         for base_line in base_lines:
             AccountTax._add_tax_details_in_base_line(base_line, company)
         AccountTax._round_base_lines_tax_details(base_lines, company)
         return sum(
             base_line["tax_details"]["total_excluded_currency"]
+            + base_line["tax_details"]["delta_total_excluded_currency"]
             for base_line in base_lines
         )
 
@@ -237,8 +252,8 @@ class SaleOrderLine(models.Model):
     )
     def _compute_wholtra_pending_adjustment(self):
         for line in self:
-            amount = line._wholtra_get_adjustment_amount(
-                line._wholtra_get_adjustment_specs()
+            amount = self._wholtra_get_adjustment_amount(
+                [(line, line._wholtra_get_adjustment_specs())]
             )
             line.wholtra_pending_adjustment = (
                 0.0 if line.currency_id.is_zero(amount) else amount
@@ -250,7 +265,9 @@ class SaleOrderLine(models.Model):
         zero (no zero-amount document, ever)."""
         self.ensure_one()
         specs = self._wholtra_get_adjustment_specs()
-        if self.currency_id.is_zero(self._wholtra_get_adjustment_amount(specs)):
+        if self.currency_id.is_zero(
+            self._wholtra_get_adjustment_amount([(self, specs)])
+        ):
             return []
         return [
             self._prepare_invoice_line(

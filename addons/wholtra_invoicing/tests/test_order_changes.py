@@ -121,12 +121,9 @@ class TestOrderChanges(WholtraInvoicingCommon):
         self.assertEqual(order.invoice_ids, first | second)
 
 
-@tagged("post_install", "-at_install")
-class TestNoPhantomAdjustment(WholtraInvoicingCommon):
-    """Issue 12 (3): a Gold customer (10 % off) pays 3.015 a unit of a 3.35
-    product. Invoices carry 3.35 − 10 %; the order compares like with like and
-    shows no pending adjustment; *Invoice adjustments* never posts a 0.00
-    document."""
+class GoldCustomerCommon(WholtraInvoicingCommon):
+    """A Gold customer (10 % pricelist) buying salted nuts at 3.35, invoices
+    posted at dispatch."""
 
     @classmethod
     def setUpClass(cls):
@@ -176,6 +173,14 @@ class TestNoPhantomAdjustment(WholtraInvoicingCommon):
         self.env.invalidate_all()
         self.assertEqual(order.invoice_ids, before, "no document created")
 
+
+@tagged("post_install", "-at_install")
+class TestNoPhantomAdjustment(GoldCustomerCommon):
+    """Issue 12 (3): a Gold customer (10 % off) pays 3.015 a unit of a 3.35
+    product. Invoices carry 3.35 − 10 %; the order compares like with like and
+    shows no pending adjustment; *Invoice adjustments* never posts a 0.00
+    document."""
+
     def test_gold_customer_dispatch_has_no_phantom_adjustment(self):
         order = self._gold_order(9)
         self.env.invalidate_all()
@@ -219,3 +224,79 @@ class TestNoPhantomAdjustment(WholtraInvoicingCommon):
         self.assertEqual(order.order_line.qty_invoiced, 9)
         self.assertEqual(order.wholtra_pending_adjustment, 0.0)
         self._no_adjustment_to_invoice(order)
+
+
+@tagged("post_install", "-at_install")
+class TestAdjustmentAtLinePrice(GoldCustomerCommon):
+    """A price with more digits than "Product Price" shows (Odoo 19 keeps
+    them, as pricelist formulas give them: 3.35 − 10 % = 3.015) is billed as
+    the line carries it: the pending adjustment is what the adjustment
+    document bills, and nothing is left pending after it."""
+
+    def _lines(self, move):
+        return sorted(
+            (aml.quantity, aml.price_unit, aml.discount, aml.price_subtotal)
+            for aml in move.invoice_line_ids
+        )
+
+    def _story(self, pending, billed):
+        """9 nuts dispatched to the Gold customer (27.14), then the price is
+        changed to 1.005: ``pending`` is credited by one credit note re-billing
+        at 1.005, after which ``billed`` is the net untaxed amount invoiced."""
+        order = self._gold_order(9)
+        line = order.order_line
+        self._ship(order.picking_ids)
+        self.env.invalidate_all()
+        dispatch = order.invoice_ids
+        self.assertAlmostEqual(dispatch.amount_untaxed, 27.14, msg="9 × 3.35 − 10 %")
+        # the salesperson agrees 1.005 a unit (before the customer's 10 %)
+        line.price_unit = 1.005
+        self.env.invalidate_all()
+        self.assertEqual(line.price_unit, 1.005, "Odoo 19 keeps the 3rd digit")
+        self.assertAlmostEqual(line.wholtra_pending_adjustment, pending)
+        self.assertAlmostEqual(order.wholtra_pending_adjustment, pending)
+        order.action_wholtra_invoice_adjustments()
+        self.env.invalidate_all()
+        credit = order.invoice_ids - dispatch
+        self.assertEqual((credit.move_type, credit.state), ("out_refund", "posted"))
+        self.assertAlmostEqual(credit.amount_untaxed, -pending, msg="what was pending")
+        # the dispatch reversed at its price, re-billed at the line's 1.005
+        self.assertEqual(
+            self._lines(credit), [(-9.0, 1.005, 10.0, -8.14), (9.0, 3.35, 10.0, 27.14)]
+        )
+        total = sum(order.invoice_ids.mapped("amount_untaxed_signed"))
+        self.assertAlmostEqual(total, billed, msg="9 × 1.005 − 10 % = 8.1405")
+        self.assertEqual(line.qty_invoiced, 9)
+        self.assertEqual(line.wholtra_pending_adjustment, 0.0)
+        self.assertEqual(order.wholtra_pending_adjustment, 0.0)
+        self._no_adjustment_to_invoice(order)  # second run: nothing, no 0.00
+        # 1.01 is another price than 1.005 (9 × 1.01 − 10 % = 8.181): billed
+        # 0.04 more, though both show as 1.01 with 2 "Product Price" digits
+        line.price_unit = 1.01
+        self.env.invalidate_all()
+        self.assertAlmostEqual(order.wholtra_pending_adjustment, 0.04)
+        order.action_wholtra_invoice_adjustments()
+        self.env.invalidate_all()
+        invoice = order.invoice_ids - dispatch - credit
+        self.assertEqual((invoice.move_type, invoice.state), ("out_invoice", "posted"))
+        self.assertAlmostEqual(invoice.amount_untaxed, 0.04)
+        self.assertEqual(
+            self._lines(invoice), [(-9.0, 1.005, 10.0, -8.14), (9.0, 1.01, 10.0, 8.18)]
+        )
+        self.assertEqual(order.wholtra_pending_adjustment, 0.0)
+        self._no_adjustment_to_invoice(order)
+
+    def test_price_changed_to_1_005_after_gold_dispatch_round_per_line(self):
+        """Taxes rounded per line (Settings): 8.14 − 27.14 = −19.00."""
+        self.env["res.config.settings"].create(
+            {"tax_calculation_rounding_method": "round_per_line"}
+        ).execute()
+        self.assertEqual(self.company.tax_calculation_rounding_method, "round_per_line")
+        self._story(pending=-19.00, billed=8.14)
+
+    def test_price_changed_to_1_005_after_gold_dispatch_round_per_tax(self):
+        """Odoo's default, taxes rounded per tax: the credit note's untaxed
+        amount is 27.135 − 8.1405 = 18.9945, rounded once: 18.99 (its lines
+        still show 27.14 and −8.14); the order says −18.99, not −19.00."""
+        self.assertEqual(self.company.tax_calculation_rounding_method, "round_globally")
+        self._story(pending=-18.99, billed=8.15)
