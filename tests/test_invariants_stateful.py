@@ -56,7 +56,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools.misc import format_amount
 
 EXAMPLES = int(os.environ.get("WHOLTRA_INVARIANT_EXAMPLES", "300"))
-STEPS = int(os.environ.get("WHOLTRA_INVARIANT_STEPS", "8"))
+STEPS = int(os.environ.get("WHOLTRA_INVARIANT_STEPS", "6"))
 SEED = os.environ.get("WHOLTRA_INVARIANT_SEED")
 DERANDOMIZE = os.environ.get("WHOLTRA_INVARIANT_DERANDOMIZE") == "1"
 # Exploration only: names of invariants not asserted (see INVARIANTS), e.g. to look for
