@@ -275,15 +275,20 @@ class InvariantMachine(RuleBasedStateMachine):
         order_i=st.integers(0, 20),
         line_i=st.integers(0, 2),
         price=st.sampled_from(ODD_PRICES) | st.integers(1, 4000).map(lambda c: c / 100),
+        then_adjust=st.booleans(),
     )
-    def change_price(self, order_i, line_i, price):
+    def change_price(self, order_i, line_i, price, then_adjust):
+        """Change a price; then, maybe, "Invoice adjustments" at once."""
         order = _index(self._open_orders(), order_i)
         line = _index(order.order_line, line_i)
 
         def change():
             line.price_unit = price
 
-        self._attempt("change price", change)
+        if self._attempt("change price", change) and then_adjust:
+            self._attempt(
+                "invoice adjustments", order.action_wholtra_invoice_adjustments
+            )
 
     @precondition(lambda self: self._open_orders())
     @rule(order_i=st.integers(0, 20))
@@ -459,9 +464,11 @@ class InvariantMachine(RuleBasedStateMachine):
     @rule(
         customer_i=st.integers(0, 2),
         amount=st.integers(1, 20000).map(lambda c: c / 100),
+        then_reconcile_i=st.none() | st.integers(0, 20),
     )
-    def receive_unmatched_payment(self, customer_i, amount):
-        """Money received without saying what it pays (outstanding credit)."""
+    def receive_unmatched_payment(self, customer_i, amount, then_reconcile_i):
+        """Money received without saying what it pays (outstanding credit); then,
+        maybe, reconciled by hand with one of the customer's open invoices."""
         customer = _index(self.case.customers, customer_i)
 
         def receive():
@@ -480,13 +487,20 @@ class InvariantMachine(RuleBasedStateMachine):
         if self._attempt("unmatched payment", receive):
             self.paid[customer.id] += amount
             self._refresh_after_payment(customer)
+            invoices = self._open_invoices().filtered(
+                lambda m: m.commercial_partner_id == customer
+            )
+            if then_reconcile_i is not None and invoices:
+                self._reconcile(_index(invoices, then_reconcile_i), -1)
 
     @precondition(lambda self: self._open_invoices())
     @rule(invoice_i=st.integers(0, 20), credit_i=st.integers(0, 20))
     def reconcile_by_hand(self, invoice_i, credit_i):
         """The invoice's "Outstanding credits" widget: add a payment or a credit
         note of the customer to the invoice."""
-        invoice = _index(self._open_invoices(), invoice_i)
+        self._reconcile(_index(self._open_invoices(), invoice_i), credit_i)
+
+    def _reconcile(self, invoice, credit_i):
         widget = invoice.invoice_outstanding_credits_debits_widget
         credits = (widget or {}).get("content") or []
         if not credits:
