@@ -1,7 +1,10 @@
 """Parsing of untrusted values (RPC arguments, HTTP parameters) shared by the models,
-wizards and controllers of this addon."""
+wizards and controllers of this addon, and the batch claim of its scheduled
+actions."""
 
 import math
+
+from psycopg2.errors import SerializationFailure
 
 # PostgreSQL integer columns: an id outside this range is no record at all.
 MAX_ID = 2**31 - 1
@@ -37,3 +40,19 @@ def to_amount(value):
     except (TypeError, ValueError, OverflowError):
         return None
     return amount if math.isfinite(amount) else None
+
+
+def claim_skip_locked(env, query):
+    """Ids returned by ``query`` (a ``SELECT id ... FOR UPDATE SKIP LOCKED`` of a
+    scheduled action's batch), or None when a row was changed by a worker that
+    committed after this transaction's snapshot (REPEATABLE READ refuses to lock
+    it): the transaction is rolled back (the caller committed its previous batch:
+    nothing is pending) and the caller claims again on a fresh snapshot."""
+    try:
+        with env.cr.savepoint(flush=False):
+            rows = env.execute_query(query)
+    except SerializationFailure:
+        env.cr.rollback()
+        env.invalidate_all(flush=False)
+        return None
+    return [row[0] for row in rows]

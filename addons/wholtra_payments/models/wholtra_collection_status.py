@@ -7,10 +7,12 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from ..tools import claim_skip_locked
+
 _logger = logging.getLogger(__name__)
 
 # Customers evaluated per committed batch by the scheduled action.
-CRON_BATCH_SIZE = 50
+CRON_BATCH_SIZE = 200
 
 
 class WholtraCollectionStatus(models.Model):
@@ -53,6 +55,13 @@ class WholtraCollectionStatus(models.Model):
 
     hold_reason = fields.Char(
         readonly=True, help="The hold reason written by the collection sequence."
+    )
+    evaluated_date = fields.Date(
+        string="Evaluated on",
+        readonly=True,
+        copy=False,
+        help="Day of the scheduled run that last evaluated this customer: a run "
+        "killed halfway resumes with the customers it had not evaluated yet.",
     )
 
     _partner_company_uniq = models.UniqueIndex(
@@ -340,41 +349,74 @@ class WholtraCollectionStatus(models.Model):
             [("wholtra_collection_enabled", "=", True)]
         )
         for company in companies:
-            self.with_company(company)._wholtra_cron_company(company)
+            if not self.with_company(company)._wholtra_cron_company(company):
+                return  # time is up: the scheduled action runs again at once
+
+    def _wholtra_cron_domain_sql(self, company, today, partner_ids):
+        """The statuses the scheduled run of ``today`` still has to evaluate: every
+        customer with something overdue and every status still showing a level, a
+        hold or overdue figures, not evaluated by a run of ``today`` yet."""
+        return SQL(
+            "company_id = %s "
+            "AND (evaluated_date IS NULL OR evaluated_date < %s) "
+            "AND (partner_id = ANY(%s) OR level_id IS NOT NULL OR hold_set "
+            "OR overdue_amount <> 0 OR oldest_due_date IS NOT NULL)",
+            company.id,
+            today,
+            partner_ids or [0],
+        )
 
     def _wholtra_cron_company(self, company):
+        """Evaluate ``company``'s customers in committed batches. Each batch is
+        claimed with ``FOR UPDATE SKIP LOCKED`` (a second worker takes the next
+        customers) and marked evaluated for today in the same transaction as the
+        reminders it sent: a run killed halfway resumes where it stopped, and a
+        customer is never evaluated (nor reminded) twice on the same day.
+        Returns False when the cron's time is up (the rest is left for the next
+        call: the scheduled action is rescheduled at once)."""
         today = fields.Date.context_today(self)
         overdue = self._wholtra_overdue_by_partner(company, today)
         self._wholtra_ensure_statuses(company, list(overdue))
         partner_ids = [partner.id for partner in overdue]
-        last_id = 0
+        where = self._wholtra_cron_domain_sql(company, today, partner_ids)
         while True:
             # First statement of a fresh transaction: the snapshot includes what other
             # workers committed, and rows they hold are skipped.
-            claimed = self.browse(
-                row[0]
-                for row in self.env.execute_query(
-                    SQL(
-                        "SELECT id FROM wholtra_collection_status "
-                        "WHERE company_id = %s AND id > %s "
-                        "AND (partner_id = ANY(%s) OR level_id IS NOT NULL OR hold_set "
-                        "OR overdue_amount <> 0 OR oldest_due_date IS NOT NULL) "
-                        "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
-                        company.id,
-                        last_id,
-                        partner_ids or [0],
-                        CRON_BATCH_SIZE,
-                    )
-                )
+            claimed_ids = claim_skip_locked(
+                self.env,
+                SQL(
+                    "SELECT id FROM wholtra_collection_status WHERE %s "
+                    "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                    where,
+                    CRON_BATCH_SIZE,
+                ),
             )
-            if not claimed:
-                break
-            last_id = max(claimed.ids)
+            if claimed_ids is None:
+                continue  # a row committed by another worker meanwhile: new snapshot
+            if not claimed_ids:
+                return True
+            claimed = self.browse(claimed_ids)
             self._wholtra_collection_run(
                 company, today=today, partners=claimed.partner_id
             )
-            self.env["ir.cron"]._commit_progress(len(claimed))
+            self.flush_model()
+            self.env.execute_query(
+                SQL(
+                    "UPDATE wholtra_collection_status SET evaluated_date = %s "
+                    "WHERE id = ANY(%s)",
+                    today,
+                    claimed.ids,
+                )
+            )
+            (remaining,) = self.env.execute_query(
+                SQL("SELECT count(*) FROM wholtra_collection_status WHERE %s", where)
+            )[0]
+            time_left = self.env["ir.cron"]._commit_progress(
+                len(claimed), remaining=remaining
+            )
             self.env.invalidate_all()
+            if not time_left:
+                return False
 
     @api.model
     def _wholtra_ensure_statuses(self, company, partners):

@@ -13,6 +13,10 @@ from odoo.service.model import retrying
 from odoo.tests.common import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.wholtra_payments.models import (
+    wholtra_collection_status as status_module,
+)
+
 
 def _env(cr):
     return api.Environment(cr, api.SUPERUSER_ID, {"tracking_disable": True})
@@ -172,7 +176,7 @@ class TestCollectionConcurrency(BaseCase):
     """The collection scheduled action running in two workers at once: every customer
     gets one reminder, from one of them."""
 
-    CUSTOMERS = 4
+    CUSTOMERS = 6
 
     @classmethod
     def setUpClass(cls):
@@ -211,17 +215,46 @@ class TestCollectionConcurrency(BaseCase):
             ]
 
     @classmethod
+    def _reset(cls, env):
+        """No reminder sent, no status: the customers as before any run."""
+        messages = env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "in", cls.customer_ids)]
+        )
+        env["mail.mail"].search([("mail_message_id", "in", messages.ids)]).unlink()
+        messages.unlink()
+        env["wholtra.collection.status"].search(
+            [("partner_id", "in", cls.customer_ids)]
+        ).unlink()
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            self._reset(_env(cr))
+
+    def _assert_one_reminder_each(self, env):
+        template = env.ref("wholtra_payments.mail_template_collection_friendly")
+        for customer in env["res.partner"].browse(self.customer_ids):
+            reminders = env["mail.message"].search(
+                [
+                    ("model", "=", "res.partner"),
+                    ("res_id", "=", customer.id),
+                    ("message_type", "=", "comment"),
+                    ("subtype_id", "=", env.ref("mail.mt_comment").id),
+                ]
+            )
+            self.assertEqual(len(reminders), 1, customer.name)
+            status = env["wholtra.collection.status"].search(
+                [("partner_id", "=", customer.id)]
+            )
+            self.assertEqual(status.level_id.id, self.level_id)
+            self.assertEqual(status.evaluated_date, fields.Date.context_today(status))
+            self.assertIn(template.subject.split("{")[0][:10], reminders.subject)
+
+    @classmethod
     def cleanUpClass(cls):
         with cls.registry.cursor() as cr:
             env = _env(cr)
-            messages = env["mail.message"].search(
-                [("model", "=", "res.partner"), ("res_id", "in", cls.customer_ids)]
-            )
-            env["mail.mail"].search([("mail_message_id", "in", messages.ids)]).unlink()
-            messages.unlink()
-            env["wholtra.collection.status"].search(
-                [("partner_id", "in", cls.customer_ids)]
-            ).unlink()
+            cls._reset(env)
             _remove_invoices(env, env["account.move"].browse(cls.invoice_ids))
             env["res.partner"].browse(cls.customer_ids).action_archive()
             collection, links = cls.was_enabled
@@ -234,6 +267,7 @@ class TestCollectionConcurrency(BaseCase):
 
     @mute_logger("odoo.sql_db", "odoo.service.model")
     def test_two_workers_one_reminder_each(self):
+        """Batches of one customer: the two workers take turns on the queue."""
         barrier = threading.Barrier(2)
 
         def run(_worker):
@@ -244,25 +278,11 @@ class TestCollectionConcurrency(BaseCase):
                 env["wholtra.collection.status"]._cron_wholtra_collection()
             return True
 
-        self.assertEqual(_run_threads(run, [1, 2]), [True, True])
+        with patch.object(status_module, "CRON_BATCH_SIZE", 1):
+            self.assertEqual(_run_threads(run, [1, 2]), [True, True])
         with self.registry.cursor() as cr:
             env = _env(cr)
-            template = env.ref("wholtra_payments.mail_template_collection_friendly")
-            for customer in env["res.partner"].browse(self.customer_ids):
-                reminders = env["mail.message"].search(
-                    [
-                        ("model", "=", "res.partner"),
-                        ("res_id", "=", customer.id),
-                        ("message_type", "=", "comment"),
-                        ("subtype_id", "=", env.ref("mail.mt_comment").id),
-                    ]
-                )
-                self.assertEqual(len(reminders), 1, customer.name)
-                status = env["wholtra.collection.status"].search(
-                    [("partner_id", "=", customer.id)]
-                )
-                self.assertEqual(status.level_id.id, self.level_id)
-                self.assertIn(template.subject.split("{")[0][:10], reminders.subject)
+            self._assert_one_reminder_each(env)
             # A rerun (a third worker later the same day) sends nothing more.
             before = env["mail.message"].search_count(
                 [("model", "=", "res.partner"), ("res_id", "in", self.customer_ids)]
@@ -274,3 +294,43 @@ class TestCollectionConcurrency(BaseCase):
                 [("model", "=", "res.partner"), ("res_id", "in", self.customer_ids)]
             )
             self.assertEqual(after, before)
+
+    @mute_logger("odoo.sql_db", "odoo.service.model")
+    def test_killed_run_resumes(self):
+        """The worker dies after its second batch (of two customers): the next run
+        evaluates the customers it had not reached, and only them."""
+        Status = self.registry["wholtra.collection.status"]
+        original = Status._wholtra_collection_run
+        calls = []
+
+        def dying_run(self_, *args, **kwargs):
+            calls.append(kwargs.get("partners"))
+            if len(calls) == 3:
+                raise KeyboardInterrupt("worker killed")
+            return original(self_, *args, **kwargs)
+
+        with (
+            patch.object(status_module, "CRON_BATCH_SIZE", 2),
+            patch.object(Status, "_wholtra_collection_run", dying_run),
+            self.assertRaises(KeyboardInterrupt),
+            self.registry.cursor() as cr,
+        ):
+            _env(cr)["wholtra.collection.status"]._cron_wholtra_collection()
+        with self.registry.cursor() as cr:
+            env = _env(cr)
+            statuses = env["wholtra.collection.status"].search(
+                [("partner_id", "in", self.customer_ids)]
+            )
+            self.assertEqual(len(statuses), self.CUSTOMERS)
+            self.assertEqual(len(statuses.filtered("level_id")), 4)
+            self.assertEqual(len(statuses.filtered("evaluated_date")), 4)
+        calls.clear()
+        with (
+            patch.object(Status, "_wholtra_collection_run", dying_run),
+            self.registry.cursor() as cr,
+        ):
+            _env(cr)["wholtra.collection.status"]._cron_wholtra_collection()
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(len(calls[0]), 2, "only the customers not reached")
+        with self.registry.cursor() as cr:
+            self._assert_one_reminder_each(_env(cr))
