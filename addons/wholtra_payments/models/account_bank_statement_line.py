@@ -1,6 +1,20 @@
+import logging
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
+from odoo.tools import SQL
+
+from ..tools import claim_skip_locked
+
+_logger = logging.getLogger(__name__)
+
+# Reconciling more transactions than this from the button is handed to the
+# scheduled action (a request would hit the time limit); fewer are done at once.
+MATCH_SYNC_LIMIT = 20
+# Transactions reconciled per committed batch by the scheduled action.
+MATCH_CRON_BATCH = 50
+QUEUE_FIELDS = ("wholtra_match_queue_uid", "wholtra_match_queue_state")
 
 
 class AccountBankStatementLine(models.Model):
@@ -25,6 +39,26 @@ class AccountBankStatementLine(models.Model):
         string="Matched by",
         copy=False,
         readonly=True,
+    )
+    # The queue of the scheduled action (system-managed): who asked, and where the
+    # transaction stands until that user has been sent the summary.
+    wholtra_match_queue_uid = fields.Many2one(
+        "res.users",
+        string="Matching queued by",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+    )
+    wholtra_match_queue_state = fields.Selection(
+        [
+            ("queued", "Queued"),
+            ("done", "Reconciled"),
+            ("failed", "Not reconciled"),
+        ],
+        string="Matching queue",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
     )
 
     def _wholtra_is_matchable(self):
@@ -88,9 +122,156 @@ class AccountBankStatementLine(models.Model):
             raise UserError(
                 self.env._("Propose invoices before reconciling this transaction.")
             )
+        if len(lines) > MATCH_SYNC_LIMIT:
+            return lines._wholtra_queue_reconcile()
         for line in lines:
             line._wholtra_reconcile_invoices(line.wholtra_match_invoice_ids)
         return True
+
+    def _wholtra_queue_reconcile(self):
+        """Hand the reconciliation of these transactions to the scheduled action
+        (run at once): the user is notified of the progress and sent a summary when
+        it is done. Transactions already queued stay in their queue."""
+        lines_sudo = self.sudo().filtered(
+            lambda line: line.wholtra_match_queue_state != "queued"
+        )
+        lines_sudo.write(
+            {
+                "wholtra_match_queue_uid": self.env.uid,
+                "wholtra_match_queue_state": "queued",
+            }
+        )
+        self.env.ref(
+            "wholtra_payments.ir_cron_wholtra_statement_matching"
+        ).sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Reconciliation started"),
+                "message": self.env._(
+                    "%(count)s bank transactions are being reconciled in the "
+                    "background: you will be notified when it is done.",
+                    count=len(lines_sudo),
+                ),
+                "sticky": False,
+            },
+        }
+
+    @api.model
+    def _cron_wholtra_statement_matching(self):
+        """Scheduled action: reconcile the queued transactions with their proposed
+        invoices. Batches are claimed with ``FOR UPDATE SKIP LOCKED`` (two workers
+        share the queue; a transaction is reconciled once) and committed with their
+        queue state: a run killed halfway resumes with what is still queued."""
+        while True:
+            claimed_ids = claim_skip_locked(
+                self.env,
+                SQL(
+                    "SELECT id FROM account_bank_statement_line "
+                    "WHERE wholtra_match_queue_state = 'queued' "
+                    "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                    MATCH_CRON_BATCH,
+                ),
+            )
+            if claimed_ids is None:
+                continue  # a row committed by another worker meanwhile: new snapshot
+            claimed = self.browse(claimed_ids)
+            if not claimed:
+                return
+            done = failed = self.browse()
+            for line in claimed:
+                if line.is_reconciled or not line.wholtra_match_invoice_ids:
+                    failed |= line
+                    continue
+                try:
+                    with self.env.cr.savepoint():
+                        line.with_company(line.company_id)._wholtra_reconcile_invoices(
+                            line.wholtra_match_invoice_ids
+                        )
+                    done |= line
+                except Exception:
+                    _logger.exception(
+                        "Reconciliation of bank transaction %s failed", line.id
+                    )
+                    failed |= line
+            done.sudo().write({"wholtra_match_queue_state": "done"})
+            failed.sudo().write({"wholtra_match_queue_state": "failed"})
+            users = claimed.wholtra_match_queue_uid
+            remaining = self.sudo().search_count(
+                [("wholtra_match_queue_state", "=", "queued")]
+            )
+            time_left = self.env["ir.cron"]._commit_progress(
+                len(claimed), remaining=remaining
+            )
+            self._wholtra_notify_queue(users)
+            self.env.invalidate_all()
+            if not time_left:
+                return
+
+    @api.model
+    def _wholtra_notify_queue(self, users):
+        """Tell each of ``users`` how far the reconciliation they started is; when
+        nothing of theirs is queued any more, send the summary and empty their
+        queue (one worker does it: the rows are claimed)."""
+        for user in users:
+            counts = dict(
+                self.sudo()._read_group(
+                    [("wholtra_match_queue_uid", "=", user.id)],
+                    ["wholtra_match_queue_state"],
+                    ["__count"],
+                )
+            )
+            total = sum(counts.values())
+            if counts.get("queued"):
+                user._bus_send(
+                    "simple_notification",
+                    {
+                        "type": "info",
+                        "title": self.env._("Reconciliation in progress"),
+                        "message": self.env._(
+                            "%(done)s of %(total)s bank transactions processed.",
+                            done=total - counts["queued"],
+                            total=total,
+                        ),
+                    },
+                )
+                continue
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT id, wholtra_match_queue_state "
+                    "FROM account_bank_statement_line "
+                    "WHERE wholtra_match_queue_uid = %s "
+                    "AND wholtra_match_queue_state IN ('done', 'failed') "
+                    "FOR UPDATE SKIP LOCKED",
+                    user.id,
+                )
+            )
+            if not rows:
+                continue  # summarised by another worker
+            reconciled = sum(1 for _id, state in rows if state == "done")
+            self.browse(row[0] for row in rows).sudo().write(
+                dict.fromkeys(QUEUE_FIELDS, False)
+            )
+            user._bus_send(
+                "simple_notification",
+                {
+                    "type": "success" if reconciled == len(rows) else "warning",
+                    "title": self.env._("Reconciliation done"),
+                    "message": self.env._(
+                        "%(reconciled)s of %(total)s bank transactions reconciled with "
+                        "their proposed invoices; %(failed)s not reconciled (already "
+                        "reconciled, no proposal or refused: see them in Bank "
+                        "transactions to match).",
+                        reconciled=reconciled,
+                        total=len(rows),
+                        failed=len(rows) - reconciled,
+                    ),
+                    "sticky": True,
+                },
+            )
+            self.env["ir.cron"]._commit_progress(0)
 
     def _wholtra_reconcile_invoices(self, invoices):
         self.ensure_one()
@@ -129,9 +310,20 @@ class AccountBankStatementLine(models.Model):
             )
             (open_lines + inv_lines).reconcile()
 
+    @api.model
+    def _wholtra_check_queue_vals(self, vals):
+        if not self.env.su and set(QUEUE_FIELDS) & set(vals):
+            raise AccessError(
+                self.env._(
+                    "The reconciliation queue is kept by the scheduled action: start "
+                    "it with Reconcile with proposed invoices."
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._wholtra_check_queue_vals(vals)
             self.env["account.payment"]._wholtra_check_match_rule_vals(vals)
         lines = super().create(vals_list)
         # Only a system flow (in sudo) skips the proposal.
@@ -140,5 +332,6 @@ class AccountBankStatementLine(models.Model):
         return lines
 
     def write(self, vals):
+        self._wholtra_check_queue_vals(vals)
         self.env["account.payment"]._wholtra_check_match_rule_vals(vals)
         return super().write(vals)

@@ -1,5 +1,11 @@
-from odoo.exceptions import UserError
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase, tagged
+
+from odoo.addons.wholtra_payments.models import (
+    account_bank_statement_line as st_line_module,
+)
 
 from .common import WholtraPaymentsCommon
 
@@ -146,3 +152,68 @@ class TestStatementLineMatching(WholtraPaymentsCommon, TransactionCase):
             line.action_wholtra_reconcile_matching()
         self.assertFalse(line.is_reconciled)
         self.assertEqual(self.inv_old.payment_state, "not_paid")
+
+    def test_many_lines_go_to_the_scheduled_action(self):
+        """Reconciling more transactions than a request should handle: queued for the
+        scheduled action (triggered at once), reconciled once each by it, the user
+        told the progress and sent a summary; a rerun does nothing more."""
+        customers = self.env["res.partner"].create(
+            [{"name": f"Queue customer {i}", "is_company": True} for i in range(4)]
+        )
+        invoices = self.env["account.move"]
+        for customer in customers:
+            invoices |= self._invoice(customer, 40.0, -5)
+        lines = self.env["account.bank.statement.line"]
+        for customer in customers:
+            lines |= self._st_line(40.0, customer)
+        self.assertEqual(lines.wholtra_match_invoice_ids, invoices)
+        cron = self.env.ref("wholtra_payments.ir_cron_wholtra_statement_matching")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        billing = self.env["res.users"].create(
+            {
+                "name": "Queue billing",
+                "login": "queue_billing",
+                "group_ids": [(6, 0, [self.env.ref("account.group_account_basic").id])],
+            }
+        )
+        with patch.object(st_line_module, "MATCH_SYNC_LIMIT", 2):
+            action = lines.with_user(billing).action_wholtra_reconcile_matching()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(set(lines.mapped("wholtra_match_queue_state")), {"queued"})
+        self.assertEqual(lines.wholtra_match_queue_uid, billing)
+        self.assertFalse(any(lines.mapped("is_reconciled")))
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            triggers + 1,
+        )
+        # Not typed by hand.
+        with self.assertRaises(AccessError):
+            lines[0].with_user(billing).write({"wholtra_match_queue_state": False})
+
+        Bus = self.env["bus.bus"]
+        last_bus = Bus.search([], order="id desc", limit=1).id or 0
+        with (
+            patch.object(st_line_module, "MATCH_CRON_BATCH", 3),
+            patch.object(self.env.cr, "commit", lambda: None),
+        ):
+            self.env["account.bank.statement.line"]._cron_wholtra_statement_matching()
+            self.env["account.bank.statement.line"]._cron_wholtra_statement_matching()
+        self.env.invalidate_all()
+        self.assertEqual(set(invoices.mapped("payment_state")), {"paid"})
+        self.assertEqual(invoices.mapped("amount_residual"), [0.0] * 4)
+        self.assertTrue(all(lines.mapped("is_reconciled")))
+        # Each invoice settled by one transaction, once.
+        partials = self.env["account.partial.reconcile"].search(
+            [("debit_move_id", "in", invoices.line_ids.ids)]
+        )
+        self.assertEqual(len(partials), 4)
+        self.assertFalse(lines.wholtra_match_queue_uid)
+        self.assertFalse(any(lines.mapped("wholtra_match_queue_state")))
+        self.env.cr.flush()  # the notifications are stored before the commit
+        messages = Bus.search([("id", ">", last_bus)]).mapped("message")
+        self.assertTrue(
+            any("3 of 4 bank transactions processed" in m for m in messages)
+        )
+        self.assertTrue(
+            any("4 of 4 bank transactions reconciled" in m for m in messages), messages
+        )
