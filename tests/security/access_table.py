@@ -42,6 +42,8 @@ MODELS = {
 FIELDS = {
     "account.bank.statement.line": {
         "wholtra_match_invoice_ids": ("BO", ""),
+        "wholtra_match_queue_state": ("BO", ""),
+        "wholtra_match_queue_uid": ("BO", ""),
         "wholtra_match_rule": ("BO", ""),
     },
     "account.move": {
@@ -300,6 +302,7 @@ FIELDS = {
         "company_id": ("BO", ""),
         "currency_id": ("BO", "-"),
         "days_overdue": ("BO", ""),
+        "evaluated_date": ("BO", ""),
         "hold_reason": ("BO", ""),
         "hold_set": ("BO", ""),
         "last_action": ("BO", ""),
