@@ -1,6 +1,6 @@
 # Wholtra for Odoo 19 — the two commands are `make run` and `make test`.
 SHELL := /bin/bash
-.PHONY: run test lint bench bootstrap core-suites pot invariants
+.PHONY: run test lint bench bootstrap core-suites pot invariants load
 
 bootstrap:   ## install everything the addons need (idempotent)
 	bash scripts/bootstrap
@@ -18,6 +18,9 @@ lint:        ## ruff check + ruff format --check
 
 bench:       ## benchmarks in tests/benchmarks (figures printed, nothing asserted on time)
 	bash scripts/bench
+
+load:        ## Locust over JSON-2 on Odoo --workers=4 (20 users, 5 min), DB checks, vs vanilla
+	bash scripts/load
 
 core-suites: ## Odoo's own sale/purchase_stock/account_payment/stock_account suites, with and without Wholtra
 	bash scripts/core-suites
