@@ -10,4 +10,5 @@ from . import (
     wholtra_allocation,
     wholtra_allocation_board,
     wholtra_allocation_engine,
+    wholtra_allocation_queue,
 )

@@ -8,10 +8,18 @@ class PurchaseOrder(models.Model):
         related="company_id.wholtra_allocation_enabled"
     )
 
+    def button_approve(self, force=False):
+        res = super().button_approve(force=force)
+        # new inbound supply: its products are re-planned
+        confirmed = self.filtered(lambda po: po.state == "purchase")
+        self.env["wholtra.allocation.queue"]._wholtra_queue_lines(confirmed.order_line)
+        return res
+
     def button_cancel(self):
         res = super().button_cancel()
         if any(self.company_id.mapped("wholtra_allocation_enabled")):
             self.order_line._wholtra_shrink_allocations()
+            self.env["wholtra.allocation.queue"]._wholtra_queue_lines(self.order_line)
         return res
 
     def action_wholtra_view_allocations(self):

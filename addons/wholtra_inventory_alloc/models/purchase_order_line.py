@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import SQL
 
 # who is promised what: order and inventory staff (not the vendor's portal)
 INTERNAL = "sales_team.group_sale_salesman,stock.group_stock_user"
@@ -48,6 +50,32 @@ class PurchaseOrderLine(models.Model):
         digits="Product Unit",
         groups=FIGURES,
     )
+
+    # inbound supply by product: only lines still to receive (received history
+    # does not grow it)
+    _wholtra_open_supply_idx = models.Index(
+        "(product_id, company_id) WHERE display_type IS NULL "
+        "AND product_qty > qty_received"
+    )
+
+    @api.model
+    def _wholtra_supply_domain(self, company):
+        """Confirmed purchase lines of `company` still to receive (in SQL: the
+        received history is never read)."""
+        return Domain(
+            [
+                ("company_id", "=", company.id),
+                ("order_id.state", "=", "purchase"),
+                ("display_type", "=", False),
+            ]
+        ) & Domain.custom(
+            to_sql=lambda model, alias, query: SQL(
+                "%s > %s",
+                model._field_to_sql(alias, "product_qty", query),
+                model._field_to_sql(alias, "qty_received", query),
+            ),
+            predicate=lambda line: line.product_qty > line.qty_received,
+        )
 
     def _wholtra_open_qty(self):
         """Quantity still to receive, in the product's unit."""
@@ -125,6 +153,10 @@ class PurchaseOrderLine(models.Model):
             )
             before = {line.id: line.date_planned for line in active.purchase_line_id}
         res = super().write(vals)
+        if {"product_qty", "date_planned", "product_id"} & set(vals):
+            self.env["wholtra.allocation.queue"]._wholtra_queue_lines(
+                self.filtered(lambda pol: pol.order_id.state == "purchase")
+            )
         if before:
             lines = self.browse(list(before))
             changed = lines._wholtra_shrink_allocations(notify=False)

@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 
 INTERNAL = "sales_team.group_sale_salesman,stock.group_stock_user"
 
@@ -76,17 +77,10 @@ class SaleOrder(models.Model):
                 ["free_qty"]
             )
         }
-        supply = (
-            self.env["purchase.order.line"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "=", self.company_id.id),
-                    ("product_id", "in", products.ids),
-                    ("order_id.state", "=", "purchase"),
-                    ("display_type", "=", False),
-                ]
-            )
+        PurchaseLine = self.env["purchase.order.line"].sudo()
+        supply = PurchaseLine.search(
+            PurchaseLine._wholtra_supply_domain(self.company_id)
+            & Domain("product_id", "in", products.ids)
         )
         inbound = defaultdict(float)
         for pl in supply:
@@ -141,23 +135,35 @@ class SaleOrder(models.Model):
         return message
 
     def _action_confirm(self):
+        """New demand re-plans its products: at once when the company allocates on
+        confirmation and the orders hold few products (the salesperson sees the
+        allocation and promised date on the confirmed order), through the re-plan
+        queue otherwise."""
         res = super()._action_confirm()
+        Engine = self.env["wholtra.allocation.engine"]
+        Queue = self.env["wholtra.allocation.queue"].sudo()
         for company, orders in self.grouped("company_id").items():
+            if not company.wholtra_allocation_enabled:
+                continue
+            # sudo: whoever confirms (portal signature) re-plans the products
+            products = orders.sudo().order_line.product_id.filtered("is_storable")
+            if not products:
+                continue
             if (
-                company.wholtra_allocation_enabled
-                and company.wholtra_allocate_on_confirm
+                company.wholtra_allocate_on_confirm
+                and len(products) <= Engine._sync_limit
             ):
-                products = orders.order_line.product_id.filtered("is_storable")
-                if products:
-                    self.env["wholtra.allocation.engine"]._run(
-                        company, products=products
-                    )
+                Engine._run(company, products=products)
+            else:
+                Queue._wholtra_queue((company.id, p.id) for p in products)
         return res
 
     def _action_cancel(self):
         res = super()._action_cancel()
         if any(self.company_id.mapped("wholtra_allocation_enabled")):
             self.order_line._wholtra_shrink_allocations()
+            # what was promised to these orders goes to the others
+            self.env["wholtra.allocation.queue"]._wholtra_queue_lines(self.order_line)
         return res
 
     # ------------------------------------------------------------------

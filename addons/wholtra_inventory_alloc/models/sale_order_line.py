@@ -118,6 +118,13 @@ class SaleOrderLine(models.Model):
         "plus the customer lead time.",
     )
 
+    # open demand by product: what the engine, the board and the queue read; a
+    # partial index, so delivered and cancelled history does not grow it
+    _wholtra_open_demand_idx = models.Index(
+        "(product_id, company_id) WHERE state = 'sale' AND display_type IS NULL "
+        "AND product_uom_qty > qty_delivered"
+    )
+
     @api.depends("state", "product_uom_qty", "qty_delivered")
     def _compute_wholtra_is_open(self):
         for line in self:
@@ -128,12 +135,19 @@ class SaleOrderLine(models.Model):
     def _search_wholtra_is_open(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             return NotImplemented
-        open_ids = SQL(
-            "SELECT id FROM sale_order_line WHERE state = 'sale' "
-            "AND product_uom_qty > qty_delivered"
+        # inline on the searched rows (not a subquery over the whole table): the
+        # open-demand index (`_wholtra_open_demand_idx`) serves it and closed
+        # history costs nothing
+        is_open = Domain("state", "=", "sale") & Domain.custom(
+            to_sql=lambda model, alias, query: SQL(
+                "%s > %s",
+                model._field_to_sql(alias, "product_uom_qty", query),
+                model._field_to_sql(alias, "qty_delivered", query),
+            ),
+            predicate=lambda line: line.product_uom_qty > line.qty_delivered,
         )
         positive = (operator == "=") == value
-        return Domain("id", "in" if positive else "not in", open_ids)
+        return is_open if positive else ~is_open
 
     # ------------------------------------------------------------------
     # Quantities (product unit)
@@ -307,6 +321,9 @@ class SaleOrderLine(models.Model):
             self.company_id.mapped("wholtra_allocation_enabled")
         ):
             self._wholtra_shrink_allocations()
+            self.env["wholtra.allocation.queue"]._wholtra_queue_lines(
+                self.filtered(lambda line: line.state == "sale")
+            )
         return res
 
     def _wholtra_check_guarded_vals(self, vals):
@@ -492,9 +509,11 @@ class SaleOrderLine(models.Model):
         return {p.id: prio.get(p.commercial_partner_id.id, 0) for p in partners}
 
     def _wholtra_demand_domain(self, companies):
+        """Open demand: confirmed lines still to deliver (delivered history is
+        never read, however long it grows)."""
         return Domain(
             [
-                ("state", "=", "sale"),
+                ("wholtra_is_open", "=", True),
                 ("company_id", "in", companies.ids),
                 ("display_type", "=", False),
                 ("product_id.is_storable", "=", True),

@@ -67,6 +67,10 @@ class StockMove(models.Model):
         )
         if receipts:
             receipts._wholtra_serve_allocations()
+            # received: the plan of these products is re-made from what is left
+            self.env["wholtra.allocation.queue"]._wholtra_queue(
+                (m.company_id.id, m.product_id.id) for m in receipts
+            )
         deliveries = done.filtered(
             lambda m: m.state == "done"
             and m.sale_line_id

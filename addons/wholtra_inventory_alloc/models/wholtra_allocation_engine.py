@@ -21,16 +21,29 @@ class WholtraAllocationEngine(models.AbstractModel):
     _description = "Wholtra Allocation Engine"
 
     _product_chunk = 200
+    # products planned at once by a button or a confirmation; more are queued
+    _sync_limit = 200
 
     # ------------------------------------------------------------------
     # Entry points
     # ------------------------------------------------------------------
     @api.model
     def _cron_run(self):
+        """The full run (scheduled action, the safety net: incremental re-planning
+        keeps allocations fresh). Queues every product of the companies using the
+        allocation, then works through the queue in committed batches claimed
+        with ``SKIP LOCKED``: it shares the work with the re-plan scheduled action
+        running at the same time, and a killed run resumes from what is still
+        queued."""
+        Queue = self.env["wholtra.allocation.queue"]
         companies = self.env["res.company"].search(
             [("wholtra_allocation_enabled", "=", True)]
         )
-        self._run(companies, commit=True)
+        queued = sum(Queue._wholtra_queue_company(company) for company in companies)
+        if queued:
+            # visible to the re-plan scheduled action, which shares the work
+            self.env["ir.cron"]._commit_progress(0, remaining=queued)
+            Queue._wholtra_process()
 
     @api.model
     def action_run(self):
@@ -49,7 +62,36 @@ class WholtraAllocationEngine(models.AbstractModel):
 
     @api.model
     def _action_run(self, companies, products=None):
+        """Plan at once when the work is small (the user sees the result); hand
+        larger runs to the re-plan scheduled action, which notifies the user
+        when their products are done."""
         self.env["wholtra.allocation"].check_access("create")
+        Queue = self.env["wholtra.allocation.queue"]
+        count = self._count_products(companies, products)
+        if count > self._sync_limit:
+            queued = 0
+            for company in companies:
+                if products:
+                    queued += Queue.sudo()._wholtra_queue(
+                        ((company.id, p.id) for p in products), user=self.env.user
+                    )
+                else:
+                    queued += Queue.sudo()._wholtra_queue_company(
+                        company, user=self.env.user
+                    )
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "info",
+                    "message": self.env._(
+                        "Allocation of %(count)s products queued: it runs in the "
+                        "background and you are notified as it progresses.",
+                        count=queued,
+                    ),
+                    "next": {"type": "ir.actions.act_window_close"},
+                },
+            }
         stats = self._run(companies, products=products)
         return {
             "type": "ir.actions.client",
@@ -64,6 +106,15 @@ class WholtraAllocationEngine(models.AbstractModel):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    @api.model
+    def _count_products(self, companies, products=None):
+        """Number of products with open demand a run over `companies` plans."""
+        SaleLine = self.env["sale.order.line"].sudo()
+        domain = SaleLine._wholtra_demand_domain(companies)
+        if products:
+            domain &= Domain("product_id", "in", products.ids)
+        return len(SaleLine._read_group(domain, ["company_id", "product_id"]))
 
     @api.model
     def _run(self, companies, products=None, commit=False):
@@ -98,6 +149,10 @@ class WholtraAllocationEngine(models.AbstractModel):
                         len(chunk),
                         remaining=max(len(product_ids) - start - len(chunk), 0),
                     )
+                if len(product_ids) > self._product_chunk:
+                    # chunks, not the whole world in the cache
+                    self.env.flush_all()
+                    self.env.invalidate_all()
         return stats
 
     # ------------------------------------------------------------------
@@ -148,12 +203,8 @@ class WholtraAllocationEngine(models.AbstractModel):
     def _get_supply(self, company, products):
         PurchaseLine = self.env["purchase.order.line"].sudo()
         lines = PurchaseLine.search(
-            [
-                ("company_id", "=", company.id),
-                ("product_id", "in", products.ids),
-                ("order_id.state", "=", "purchase"),
-                ("display_type", "=", False),
-            ],
+            PurchaseLine._wholtra_supply_domain(company)
+            & Domain("product_id", "in", products.ids),
             order="date_planned, id",
         )
         lines.fetch(

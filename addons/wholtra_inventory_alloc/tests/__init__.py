@@ -9,6 +9,8 @@ from . import (
     test_install,
     test_po_changes,
     test_presale,
+    test_queue,
+    test_queue_concurrency,
     test_receipt,
     test_security,
 )

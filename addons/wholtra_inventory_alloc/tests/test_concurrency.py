@@ -84,6 +84,9 @@ class TestConcurrentAllocation(BaseCase):
             pickings.unlink()
             orders.unlink()
             purchase.unlink()
+            env["wholtra.allocation.queue"].search(
+                [("product_id", "in", products.ids)]
+            ).unlink()
             products.action_archive()
             partners.action_archive()
             env.ref("base.main_company").wholtra_allocation_enabled = cls.was_enabled
