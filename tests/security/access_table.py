@@ -25,6 +25,7 @@ MODELS = {
     "wholtra.allocation": {"C": "r", "K": "rwcu", "M": "r", "O": "c", "S": "r"},
     "wholtra.allocation.board": {"C": "r", "K": "r", "M": "r", "S": "r"},
     "wholtra.allocation.engine": ABSTRACT,
+    "wholtra.allocation.queue": {},
     "wholtra.allocation.wizard": {"K": "rwcu", "O": "rwcu"},
     "wholtra.allocation.wizard.line": {"K": "rwcu", "O": "rwcu"},
     "wholtra.ar.aging": {"B": "r", "M": "r", "S": "r"},
@@ -241,6 +242,12 @@ FIELDS = {
         "quantity": ("SMKCO", ""),
         "sale_order_id": ("SMKCO", ""),
         "vendor_id": ("SMKCO", ""),
+    },
+    "wholtra.allocation.queue": {
+        "company_id": ("", ""),
+        "product_id": ("", ""),
+        "queued_at": ("", ""),
+        "user_id": ("", ""),
     },
     "wholtra.allocation.wizard": {
         "company_id": ("KO", ""),
