@@ -6,9 +6,12 @@ from psycopg2 import OperationalError
 from psycopg2.errors import SerializationFailure
 
 from odoo import Command, api, fields, models
-from odoo.tools import SQL, float_compare, float_is_zero, float_round
+from odoo.tools import SQL, float_compare, float_is_zero, float_round, split_every
 
 _logger = logging.getLogger(__name__)
+
+# Pending pickings classified per chunk by the scheduled action.
+PENDING_CHUNK = 1000
 
 
 class WholtraDispatchInvoicing(models.AbstractModel):
@@ -386,6 +389,7 @@ class WholtraDispatchInvoicing(models.AbstractModel):
         vals_list = []
         invoiced = nothing = deliveries.browse()
         adjusted = {"orders": self.env["sale.order"]}
+        self._prefetch_invoice_data(deliveries)
         for picking in deliveries:
             if picking.wholtra_invoice_ids.filtered(
                 lambda m: m.move_type == "out_invoice" and m.state != "cancel"
@@ -402,6 +406,15 @@ class WholtraDispatchInvoicing(models.AbstractModel):
         invoiced.write({"wholtra_invoice_state": "invoiced"})
         nothing.write({"wholtra_invoice_state": "nothing"})
         return invoices
+
+    @api.model
+    def _prefetch_invoice_data(self, pickings_sudo):
+        """Read in one query per field what sale's ``_prepare_invoice`` reads
+        per order: each invoice is prepared in its company and language
+        (another environment per order), which breaks batch prefetching."""
+        orders_sudo = pickings_sudo.sale_id
+        orders_sudo.fetch(["transaction_ids", "partner_invoice_id", "company_id"])
+        orders_sudo.mapped("transaction_ids")
 
     @api.model
     def _create_moves(self, pickings, vals_list):
@@ -522,61 +535,123 @@ class WholtraDispatchInvoicing(models.AbstractModel):
         return day.replace(day=1)
 
     @api.model
-    def _cron_invoice_pending(self, batch_size=50, today=None):
-        """Retry the deliveries/returns whose invoicing failed and bill the
-        deliveries of periodic customers whose period is closed, one invoice
-        per customer and period. Safe to run twice or concurrently: pickings
-        are claimed under row lock (skipping locked rows) and re-checked; in a
-        scheduled action each batch is committed."""
-        today = today or fields.Date.context_today(self)
-        pending = self.env["stock.picking"].search(
+    def _get_pending_work(self, today, batch_size=50):
+        """The work of one scheduled run, as lists of picking ids (no records
+        kept: 10k pending deliveries are classified by chunks):
+        ``(retries, groups)`` where ``retries`` are batches of at most
+        ``batch_size`` deliveries/returns to (re)invoice one by one and
+        ``groups`` the deliveries of periodic customers whose period is closed,
+        one list per customer and period (one invoice each)."""
+        Picking = self.env["stock.picking"]
+        pending_ids = Picking._search(
             [("wholtra_invoice_state", "=", "to_invoice"), ("state", "=", "done")],
             order="date_done, id",
         )
-        periodic = pending.filtered(
-            lambda p: self._get_invoice_mode(p) == "periodic"
-            and self._is_customer_delivery(p)
-        )
-        retry = pending - periodic
-        groups = defaultdict(lambda: pending.browse())
-        for picking in periodic:
-            period = picking.company_id.wholtra_invoice_period
-            day = fields.Date.context_today(self, picking.date_done)
-            start = self._period_start(day, period)
-            if start >= self._period_start(today, period):
-                continue  # period still open
-            order = picking.sale_id
-            key = (
-                picking.company_id,
-                order.partner_invoice_id,
-                order.currency_id,
-                order.payment_term_id,
-                order.fiscal_position_id,
-                start,
-            )
-            groups[key] |= picking
-        batches = [
-            (False, retry[i : i + batch_size]) for i in range(0, len(retry), batch_size)
+        pending_ids = list(pending_ids)
+        retry_ids = []
+        groups = defaultdict(list)
+        periods = {}
+        for chunk in split_every(PENDING_CHUNK, pending_ids, Picking.browse):
+            for picking in chunk:
+                if not (
+                    self._get_invoice_mode(picking) == "periodic"
+                    and self._is_customer_delivery(picking)
+                ):
+                    retry_ids.append(picking.id)
+                    continue
+                company = picking.company_id
+                period = company.wholtra_invoice_period
+                if (company, period) not in periods:
+                    periods[company, period] = self._period_start(today, period)
+                day = fields.Date.context_today(self, picking.date_done)
+                start = self._period_start(day, period)
+                if start >= periods[company, period]:
+                    continue  # period still open
+                order = picking.sale_id
+                key = (
+                    company.id,
+                    order.partner_invoice_id.id,
+                    order.currency_id.id,
+                    order.payment_term_id.id,
+                    order.fiscal_position_id.id,
+                    start,
+                )
+                groups[key].append(picking.id)
+            # classification reads only: keep memory flat over 10k deliveries
+            self.env.invalidate_all()
+        retries = [
+            retry_ids[i : i + batch_size] for i in range(0, len(retry_ids), batch_size)
         ]
-        batches += [(True, group) for group in groups.values()]
+        return retries, list(groups.values())
+
+    @api.model
+    def _cron_invoice_pending(self, batch_size=50, today=None):
+        """Retry the deliveries/returns whose invoicing failed and bill the
+        deliveries of periodic customers whose period is closed, one invoice
+        per customer and period.
+
+        Work is claimed in batches (about ``batch_size`` deliveries) under row
+        lock, skipping rows locked by a concurrent run; a periodic group is
+        claimed whole or left to the run that holds part of it. In a scheduled
+        action each batch is committed with its progress (``_commit_progress``)
+        and the run stops when its time is up: the next run (rescheduled at
+        once by the scheduler) resumes with what is still 'to invoice', as
+        does a run after a killed one. Nothing is invoiced twice: only
+        'to invoice' pickings are claimed and invoicing marks them."""
+        today = today or fields.Date.context_today(self)
+        retries, groups = self._get_pending_work(today, batch_size)
+        batches = [(False, [batch]) for batch in retries]
+        unit, size = [], 0
+        for group in groups:
+            unit.append(group)
+            size += len(group)
+            if size >= batch_size:
+                batches.append((True, unit))
+                unit, size = [], 0
+        if unit:
+            batches.append((True, unit))
         in_cron = bool(self.env.context.get("cron_id"))
+        Cron = self.env["ir.cron"]
         if in_cron:
-            self.env["ir.cron"]._commit_progress(remaining=len(batches))
-        for is_periodic, batch in batches:
+            Cron._commit_progress(
+                remaining=sum(len(ids) for _periodic, unit in batches for ids in unit)
+            )
+        Picking = self.env["stock.picking"]
+        for is_periodic, unit in batches:
             if is_periodic:
-                self._invoice_periodic_group(batch)
+                self._invoice_periodic_groups([Picking.browse(ids) for ids in unit])
             else:
-                self._invoice_safely(batch)
-            if in_cron and not self.env["ir.cron"]._commit_progress(1):
+                self._invoice_safely(Picking.browse(unit[0]))
+            if in_cron and not Cron._commit_progress(sum(len(ids) for ids in unit)):
                 break
+            self.env.invalidate_all()
         return True
+
+    @api.model
+    def _invoice_periodic_groups(self, groups):
+        """One consolidated invoice per group of ``groups`` (lists of pickings
+        of one customer and period), created in one batch; when the batch
+        fails, each group is retried on its own (failing groups keep 'to
+        invoice' with the error)."""
+        if len(groups) > 1:
+            try:
+                with self.env.cr.savepoint():
+                    return self._create_periodic_invoices(groups)
+            except OperationalError:
+                raise
+            except Exception:
+                _logger.info("Batch periodic invoicing failed, retrying per group")
+        moves = self.env["account.move"]
+        for pickings in groups:
+            moves |= self._invoice_periodic_group(pickings)
+        return moves
 
     @api.model
     def _invoice_periodic_group(self, pickings):
         """One consolidated invoice for ``pickings`` (same customer, period)."""
         try:
             with self.env.cr.savepoint():
-                return self._create_periodic_invoice(pickings)
+                return self._create_periodic_invoices([pickings])
         except OperationalError:
             raise
         except Exception as error:
@@ -585,22 +660,61 @@ class WholtraDispatchInvoicing(models.AbstractModel):
         return self.env["account.move"]
 
     @api.model
-    def _create_periodic_invoice(self, pickings):
-        pickings = self._claim(pickings)
-        if not pickings:
-            return self.env["account.move"]
-        pickings_sudo = pickings.sudo()
-        quantities = self._get_invoice_quantities(pickings_sudo)
-        if not quantities:
-            pickings_sudo.write({"wholtra_invoice_state": "nothing"})
-            return self.env["account.move"]
-        invoice_sudo = self._create_moves(
-            pickings_sudo, [self._prepare_invoice_vals(pickings_sudo, quantities)]
+    def _claim_group(self, pickings):
+        """Claim all of ``pickings`` (one periodic group) or none: when a
+        concurrent run holds part of the group, the locks taken here are
+        released and the group is left to it (the next run re-groups what is
+        still waiting)."""
+        savepoint = self.env.cr.savepoint(flush=False)
+        claimed = self._claim(pickings)
+        if claimed and claimed != pickings:
+            waiting = self._still_waiting(pickings - claimed)
+            if waiting:  # locked by a concurrent run
+                savepoint.close(rollback=True)
+                return pickings.browse()
+        savepoint.close(rollback=False)
+        return claimed
+
+    @api.model
+    def _still_waiting(self, pickings):
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM stock_picking WHERE id IN %s"
+                " AND wholtra_invoice_state = 'to_invoice'",
+                tuple(pickings.ids),
+            )
         )
-        pickings_sudo.write(
-            {"wholtra_invoice_state": "invoiced", "wholtra_invoice_error": False}
-        )
-        invoice_sudo._wholtra_post_and_send()
-        invoice = self.env["account.move"].browse(invoice_sudo.ids)
-        pickings._wholtra_dispatch_invoices_created(invoice)
-        return invoice
+        return pickings.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _create_periodic_invoices(self, groups):
+        """Create (and post, as set) one invoice per group of ``groups``.
+        Returns the invoices, in the caller's environment."""
+        claimed = [c for c in (self._claim_group(g) for g in groups) if c]
+        if not claimed:
+            return self.env["account.move"]
+        vals_list = []
+        invoiced = nothing = self.env["stock.picking"].sudo()
+        self._prefetch_invoice_data(self.env["stock.picking"].concat(*claimed).sudo())
+        for pickings in claimed:
+            pickings_sudo = pickings.sudo()
+            quantities = self._get_invoice_quantities(pickings_sudo)
+            if not quantities:
+                nothing |= pickings_sudo
+                continue
+            vals_list.append(self._prepare_invoice_vals(pickings_sudo, quantities))
+            invoiced |= pickings_sudo
+        invoices_sudo = self._create_moves(invoiced, vals_list)
+        if nothing:
+            nothing.write({"wholtra_invoice_state": "nothing"})
+        if invoiced:
+            invoiced.write(
+                {"wholtra_invoice_state": "invoiced", "wholtra_invoice_error": False}
+            )
+        invoices_sudo._wholtra_post_and_send()
+        invoices = self.env["account.move"].browse(invoices_sudo.ids)
+        if invoices:
+            self.env["stock.picking"].browse(
+                invoiced.ids
+            )._wholtra_dispatch_invoices_created(invoices)
+        return invoices

@@ -9,6 +9,9 @@ _logger = logging.getLogger(__name__)
 # Extra queries allowed for invoicing a 10-line delivery at validation, over
 # vanilla validation followed by sale's _create_invoices (measured: see note).
 EXTRA_QUERIES_BOUND = 15
+# Validating one delivery, invoiced per dispatch and posted (measured + margin).
+BUDGET_1_LINE = 150  # measured 145 (vanilla validate + invoice + post: 139)
+BUDGET_25_LINES = 275  # measured 265 (vanilla: 283)
 
 
 @tagged("post_install", "-at_install")
@@ -99,3 +102,55 @@ class TestPerformance(WholtraInvoicingCommon):
             picking.button_validate()
             self.env.flush_all()
         self.assertEqual(len(order.invoice_ids.invoice_line_ids), 10)
+
+
+@tagged("post_install", "-at_install")
+class TestQueryBudgetDispatchValidation(WholtraInvoicingCommon):
+    """Query budgets of validating one delivery of 1 and of 25 lines, invoiced
+    per dispatch and posted at once (every invoicing behaviour of the flow):
+    a regression in the dispatch path fails ``make test``."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {"wholtra_invoice_mode": "dispatch", "wholtra_invoice_auto_post": True}
+        )
+        cls.products = [
+            cls._create_product(f"Budget snack {i}", 1.0 + i, "delivery")
+            for i in range(25)
+        ]
+
+    def _ready_picking(self, n_lines):
+        order = self._create_order(
+            lines=[(p, 3, p.list_price) for p in self.products[:n_lines]]
+        )
+        picking = order.picking_ids
+        picking.move_ids.picked = True
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return order, picking
+
+    def _check(self, order, n_lines):
+        self.env.invalidate_all()
+        invoice = order.invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(len(invoice.invoice_line_ids), n_lines)
+        self.assertAlmostEqual(invoice.amount_untaxed, order.amount_untaxed, 2)
+        self.assertEqual(order.invoice_status, "invoiced")
+
+    @warmup
+    def test_query_budget_validate_1_line_with_invoice(self):
+        order, picking = self._ready_picking(1)
+        with self.assertQueryCount(BUDGET_1_LINE):
+            picking.button_validate()
+            self.env.flush_all()
+        self._check(order, 1)
+
+    @warmup
+    def test_query_budget_validate_25_lines_with_invoice(self):
+        order, picking = self._ready_picking(25)
+        with self.assertQueryCount(BUDGET_25_LINES):
+            picking.button_validate()
+            self.env.flush_all()
+        self._check(order, 25)
