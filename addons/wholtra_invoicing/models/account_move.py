@@ -3,7 +3,7 @@ from psycopg2.errors import SerializationFailure
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 from odoo.tools.sql import column_exists, create_column
 
 from .system_fields import check_system_fields
@@ -218,26 +218,35 @@ class AccountMove(models.Model):
             )
 
     @api.model
-    def _cron_wholtra_refresh_ar_status(self, today=None):
+    def _cron_wholtra_refresh_ar_status(self, today=None, batch_size=1000):
         """Daily: open invoices that fell past due get their status (and a
-        chatter trace). Only the rows that change are recomputed; rows locked
-        by a concurrent run are skipped; in a scheduled action each company is
-        committed on its own."""
+        chatter trace). Only the rows that change are selected; they are
+        claimed in batches of ``batch_size`` under row lock, skipping rows
+        locked by a concurrent run (which refreshes them). In a scheduled
+        action each batch is committed with its progress and the run stops
+        when its time is up; the next run (or a run after a killed one)
+        resumes with the invoices still 'open' or 'partial'."""
         today = today or fields.Date.context_today(self)
         companies = self.env["res.company"].search([])
-        in_cron = bool(self.env.context.get("cron_id"))
-        if in_cron:
-            self.env["ir.cron"]._commit_progress(remaining=len(companies))
-        for company in companies:
-            moves = self.search(
-                self._wholtra_overdue_domain(today, company)
-                & Domain("wholtra_ar_status", "in", ("open", "partial"))
+        move_ids = list(
+            self._search(
+                self._wholtra_overdue_domain(today, companies)
+                & Domain("wholtra_ar_status", "in", ("open", "partial")),
+                order="id",
             )
-            moves = moves._wholtra_lock_skip_locked()
+        )
+        in_cron = bool(self.env.context.get("cron_id"))
+        Cron = self.env["ir.cron"]
+        if in_cron:
+            Cron._commit_progress(remaining=len(move_ids))
+        moves_today = self.with_context(wholtra_today=today)
+        for batch_ids in split_every(batch_size, move_ids):
+            moves = moves_today.browse(batch_ids)._wholtra_lock_skip_locked()
             if moves:
-                moves.with_context(wholtra_today=today)._wholtra_recompute_ar_status()
-            if in_cron and not self.env["ir.cron"]._commit_progress(1):
+                moves._wholtra_recompute_ar_status()
+            if in_cron and not Cron._commit_progress(len(batch_ids)):
                 break
+            self.env.invalidate_all()
         return True
 
     def _wholtra_reconciliation_changed(self):
