@@ -1,6 +1,7 @@
 """Small checks shared by the public (RPC-callable) methods of wholtra_orders."""
 
 import math
+from contextlib import contextmanager
 
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 
@@ -61,3 +62,25 @@ def check_finite_numbers(model, vals, field_names):
                     value=str(value)[:30],
                 )
             )
+
+
+# Key of the hold memo in ``cr.cache`` (never in the context: a caller cannot
+# forge it): {(as_of, company ids): {commercial partner id: overdue group}}.
+HOLD_MEMO = "wholtra_orders_hold_overdue"
+
+
+@contextmanager
+def hold_memo(env):
+    """Within the block, the overdue figures of the credit-hold evaluation are read
+    once per customer (the confirmation check and the allocation's held-last rule
+    of one confirmation). Used around work that pays no invoice; nested blocks
+    share the outer memo, which is dropped when the outer block ends."""
+    cache = env.cr.cache
+    if HOLD_MEMO in cache:
+        yield
+        return
+    cache[HOLD_MEMO] = {}
+    try:
+        yield
+    finally:
+        cache.pop(HOLD_MEMO, None)

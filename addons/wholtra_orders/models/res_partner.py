@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_compare, format_amount
 
-from ..tools import check_finite_numbers, check_group, ensure_one_record
+from ..tools import HOLD_MEMO, check_finite_numbers, check_group, ensure_one_record
 
 CREDIT_MANAGER = "wholtra_orders.group_wholtra_credit_manager"
 MANAGER = "wholtra_orders.group_wholtra_manager"
@@ -533,9 +533,7 @@ class ResPartner(models.Model):
         if days > 0:
             # "overdue more than N days" = overdue on today - N days
             as_of = fields.Date.context_today(self) - timedelta(days=days)
-            overdue = self.env["account.move"]._wholtra_overdue_groups(
-                commercials, as_of
-            )
+            overdue = self._wholtra_hold_overdue_groups(commercials, as_of)
             for partner, (amount, _count, _oldest) in overdue.items():
                 if currency.compare_amounts(amount, 0.0) > 0:
                     reasons[partner.id].append(
@@ -546,6 +544,30 @@ class ResPartner(models.Model):
                         )
                     )
         return reasons
+
+    @api.model
+    def _wholtra_hold_overdue_groups(self, commercials, as_of):
+        """``account.move._wholtra_overdue_groups`` for the hold rule, read once
+        per customer inside a ``tools.hold_memo`` block (one confirmation: its
+        check and the allocation's held-last rule), else every time."""
+        Move = self.env["account.move"]
+        memo = self.env.cr.cache.get(HOLD_MEMO)
+        if memo is None:
+            return Move._wholtra_overdue_groups(commercials, as_of)
+        known = memo.setdefault((as_of, tuple(self.env.companies.ids)), {})
+        missing = commercials.filtered(lambda p: p.id not in known)
+        if missing:
+            groups = {
+                partner.id: values
+                for partner, values in Move._wholtra_overdue_groups(
+                    missing, as_of
+                ).items()
+            }
+            for partner_id in missing.ids:
+                known[partner_id] = groups.get(partner_id)
+        return {
+            partner: known[partner.id] for partner in commercials if known[partner.id]
+        }
 
     @api.model
     def _wholtra_receivable_groups(self, commercials, extra_domain=None):

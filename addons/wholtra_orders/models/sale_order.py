@@ -2,7 +2,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero, format_amount
 
-from ..tools import check_group, ensure_one_record
+from ..tools import check_group, ensure_one_record, hold_memo
 
 CREDIT_MANAGER = "wholtra_orders.group_wholtra_credit_manager"
 MANAGER = "wholtra_orders.group_wholtra_manager"
@@ -273,6 +273,12 @@ class SaleOrder(models.Model):
         return super().write(vals)
 
     # ---------------------------------------------------------- confirmation
+    def action_confirm(self):
+        # the hold is evaluated by the check and again by the allocation
+        # (customers on hold served last): overdue figures read once
+        with hold_memo(self.env):
+            return super().action_confirm()
+
     def _confirmation_error_message(self):
         error = super()._confirmation_error_message()
         if error:
@@ -374,7 +380,11 @@ class SaleOrder(models.Model):
         partner_sudo = self.partner_id.commercial_partner_id.sudo()
         if partner_sudo.wholtra_min_order_value:
             return self.company_id.currency_id
-        return partner_sudo.wholtra_tier_id.currency_id or self.company_id.currency_id
+        tier_pricelist = partner_sudo.wholtra_tier_id.pricelist_id
+        if tier_pricelist and tier_pricelist == self.pricelist_id:
+            # the order prices on the tier pricelist: its currency (no read)
+            return self.currency_id
+        return tier_pricelist.currency_id or self.company_id.currency_id
 
     def _wholtra_get_terms_block(self):
         self.ensure_one()

@@ -1,9 +1,11 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
+from ..tools import hold_memo
 from .common import WholtraOrdersCommon
 
 
@@ -231,3 +233,65 @@ class TestCreditHold(WholtraOrdersCommon):
         with self.assertRaises(AccessError):
             wizard_form.save().action_apply()
         self.assertTrue(self.grill.wholtra_hold_manual)
+
+    def _count_hold_evaluations(self):
+        """Context manager counting the overdue reads of the hold rule."""
+        Move = self.env.registry["account.move"]
+        return patch.object(
+            Move,
+            "_wholtra_overdue_groups",
+            autospec=True,
+            side_effect=Move._wholtra_overdue_groups,
+        )
+
+    def test_hold_read_once_per_confirmation_and_validation(self):
+        """One confirmation reads a customer's overdue figures once (the check and
+        any later evaluation in it, e.g. allocation's held-last rule); one
+        validation evaluates the stop-ship once (button_validate, not again in
+        _action_done); outside these the hold is live."""
+        self.company.wholtra_hold_overdue_days = 30
+        order = self._order(self.grill, [(self.crisps, 5)])
+        with self._count_hold_evaluations() as overdue_reads:
+            with hold_memo(self.env):
+                self.assertFalse(self.grill._wholtra_get_hold_reasons())
+                self.assertFalse(self.grill._wholtra_get_hold_reasons())
+            self.assertEqual(overdue_reads.call_count, 1)
+            self.assertNotIn("wholtra_orders_hold_overdue", self.env.cr.cache)
+            order.action_confirm()
+            self.assertEqual(order.state, "sale")
+            self.assertEqual(overdue_reads.call_count, 2)
+            self.assertEqual(self._deliver(order), True)
+            self.assertEqual(order.picking_ids.state, "done")
+            self.assertEqual(overdue_reads.call_count, 3)
+        # the memo ended with the confirmation: an overdue invoice holds the
+        # next order at once (Bronze: due on the invoice date)
+        deli_order = self._order(self.deli, [(self.crisps, 5)])
+        deli_order.action_confirm()
+        self.assertEqual(deli_order.state, "sale")
+        self._invoice(self.deli, 500.0, days_ago=45)
+        second = self._order(self.deli, [(self.crisps, 5)])
+        with self.assertRaisesRegex(UserError, "overdue more than 30 days"):
+            second.action_confirm()
+        self.assertEqual(second.state, "draft")
+
+    def test_validation_of_many_customers_one_evaluation(self):
+        """Deliveries of several customers validated together: one hold evaluation
+        for all of them, the held customer's stops the batch and is named."""
+        self.company.wholtra_hold_overdue_days = 30
+        orders = self._order(self.grill, [(self.crisps, 5)]) | self._order(
+            self.deli, [(self.cola, 2)]
+        )
+        orders.action_confirm()
+        self._invoice(self.deli, 500.0, days_ago=45)
+        pickings = orders.picking_ids
+        pickings.move_ids.picked = True
+        with self._count_hold_evaluations() as overdue_reads:
+            with self.assertRaisesRegex(
+                UserError, f"cannot be shipped: {self.deli.name} is on credit hold"
+            ):
+                pickings.button_validate()
+            self.assertEqual(overdue_reads.call_count, 1)
+        self.assertEqual(set(pickings.mapped("state")), {"assigned"})
+        grill_picking = orders[0].picking_ids
+        self.assertEqual(grill_picking.button_validate(), True)
+        self.assertEqual(grill_picking.state, "done")
