@@ -240,3 +240,130 @@ class TestConcurrentDispatchInvoicing(BaseCase):
             self.assertEqual(len(retried.wholtra_invoice_ids), 1)
             self.assertEqual(len(retried.sale_id.invoice_ids), 1)
             self.assertEqual(len(periodic.sale_id.invoice_ids), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestPeriodicInvoicingTwoWorkers(BaseCase):
+    """Two cron workers run the periodic invoicing at the same moment over
+    many customers, each claiming small batches in its own transaction and
+    committing each: every delivery is billed once, one invoice per customer
+    and week, whichever worker got it."""
+
+    CUSTOMERS = 8
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        cls.addClassCleanup(cls.cleanUpClass)
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {"tracking_disable": True})
+            company = env.ref("base.main_company")
+            cls.saved_settings = {fname: company[fname] for fname in COMPANY_FIELDS}
+            company.write(
+                {
+                    "wholtra_invoice_mode": "periodic",
+                    "wholtra_invoice_period": "week",
+                    "wholtra_invoice_auto_post": False,
+                    "wholtra_invoice_send_email": False,
+                }
+            )
+            warehouse = env["stock.warehouse"].search(
+                [("company_id", "=", company.id)], limit=1
+            )
+            product = env["product.product"].create(
+                {
+                    "name": "Two-worker Crisps",
+                    "is_storable": True,
+                    "list_price": 2.0,
+                    "invoice_policy": "delivery",
+                }
+            )
+            env["stock.quant"]._update_available_quantity(
+                product, warehouse.lot_stock_id, 1000
+            )
+            customers = env["res.partner"].create(
+                [{"name": f"Two-worker customer {i}"} for i in range(cls.CUSTOMERS)]
+            )
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": customer.id,
+                        "company_id": company.id,
+                        "order_line": [
+                            Command.create(
+                                {
+                                    "product_id": product.id,
+                                    "product_uom_qty": qty,
+                                    "price_unit": 2.0,
+                                }
+                            )
+                        ],
+                    }
+                    for customer in customers
+                    for qty in (1, 2, 3)
+                ]
+            )
+            orders.action_confirm()
+            pickings = orders.picking_ids
+            pickings.move_ids.picked = True
+            pickings.button_validate()
+            pickings.date_done = fields.Datetime.now() - timedelta(days=14)
+            assert set(pickings.mapped("wholtra_invoice_state")) == {"to_invoice"}
+            cls.company_id = company.id
+            cls.product_id = product.id
+            cls.customer_ids = customers.ids
+            cls.order_ids = orders.ids
+
+    @classmethod
+    def cleanUpClass(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {"tracking_disable": True})
+            orders = env["sale.order"].browse(cls.order_ids)
+            orders.invoice_ids.filtered(lambda m: m.state == "posted").button_draft()
+            orders.invoice_ids.unlink()
+            env["product.product"].browse(cls.product_id).action_archive()
+            env["res.partner"].browse(cls.customer_ids).action_archive()
+            env["res.company"].browse(cls.company_id).write(cls.saved_settings)
+
+    @mute_logger("odoo.sql_db", "odoo.service.model")
+    def test_periodic_invoicing_in_two_workers(self):
+        barrier = threading.Barrier(2)
+
+        def run():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, api.SUPERUSER_ID, {})
+                cron = env.ref("wholtra_invoicing.ir_cron_wholtra_invoice_pending")
+                barrier.wait(timeout=20)
+                # batches of 3 deliveries (one customer's week), each committed
+                env["stock.picking"].with_context(
+                    cron_id=cron.id
+                )._cron_wholtra_invoice_pending(batch_size=3)
+            return None
+
+        with (
+            patch.object(Registry, "_lock", DummyRLock()),
+            ThreadPoolExecutor(max_workers=2) as executor,
+        ):
+            futures = [executor.submit(run) for _i in range(2)]
+            results = [future.result(timeout=300) for future in futures]
+        self.assertEqual(results, [None, None])
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            orders = env["sale.order"].browse(self.order_ids)
+            self.assertEqual(
+                set(orders.picking_ids.mapped("wholtra_invoice_state")), {"invoiced"}
+            )
+            invoices = orders.invoice_ids
+            self.assertEqual(len(invoices), self.CUSTOMERS)
+            for customer_id in self.customer_ids:
+                invoice = invoices.filtered(
+                    lambda m, c=customer_id: m.partner_id.id == c
+                )
+                self.assertEqual(len(invoice), 1, "one invoice per customer and week")
+                self.assertEqual(invoice.amount_untaxed, 12.0)
+                self.assertEqual(len(invoice.wholtra_picking_ids), 3)
+            self.assertEqual(
+                orders.order_line.mapped("qty_invoiced"),
+                orders.order_line.mapped("qty_delivered"),
+            )

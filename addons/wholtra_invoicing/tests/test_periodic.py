@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
@@ -93,3 +94,75 @@ class TestPeriodic(WholtraInvoicingCommon):
             today=fields.Date.to_date("2026-11-18")
         )
         self.assertEqual(self._qty_by_product(order.invoice_ids), {self.crisps: 7})
+
+
+@tagged("post_install", "-at_install")
+class TestPeriodicBatches(WholtraInvoicingCommon):
+    """The scheduled action works in batches: a run killed after some batches
+    leaves the rest 'to invoice' and the next run bills exactly that."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {"wholtra_invoice_mode": "periodic", "wholtra_invoice_period": "week"}
+        )
+        cls.customers = cls.env["res.partner"].create(
+            [{"name": f"Batch customer {i}"} for i in range(5)]
+        )
+
+    def test_run_killed_after_first_batches_resumes_without_double(self):
+        last_week = datetime(2026, 11, 10, 9, 0)
+        today = fields.Date.to_date("2026-11-18")
+        orders = self.env["sale.order"]
+        for i, customer in enumerate(self.customers):
+            for day in range(2):
+                order = self._create_order(
+                    partner=customer, lines=[(self.crisps, 1 + i, 2.5)]
+                )
+                self._ship(order.picking_ids)
+                order.picking_ids.date_done = last_week + timedelta(days=day)
+                orders |= order
+        pickings = orders.picking_ids
+        service_class = type(self.env["wholtra.dispatch.invoicing"])
+        original = service_class._invoice_periodic_groups
+        calls = []
+
+        def killed_after_two(service, groups):
+            if len(calls) == 2:
+                raise KeyboardInterrupt("worker killed")
+            calls.append(len(groups))
+            return original(service, groups)
+
+        # batches of 2 deliveries = one customer's week each (not assertRaises:
+        # Odoo's rolls back to a savepoint, a killed worker keeps its commits)
+        killed = False
+        with patch.object(service_class, "_invoice_periodic_groups", killed_after_two):
+            try:
+                self.env["stock.picking"]._cron_wholtra_invoice_pending(
+                    batch_size=2, today=today
+                )
+            except KeyboardInterrupt:
+                killed = True
+        self.assertTrue(killed)
+        self.assertEqual(calls, [1, 1])
+        self.assertEqual(
+            len(pickings.filtered(lambda p: p.wholtra_invoice_state == "invoiced")), 4
+        )
+        self.assertEqual(len(orders.invoice_ids), 2)
+
+        # the next run bills the three other customers, nothing twice
+        self.env["stock.picking"]._cron_wholtra_invoice_pending(
+            batch_size=2, today=today
+        )
+        self.assertEqual(set(pickings.mapped("wholtra_invoice_state")), {"invoiced"})
+        invoices = orders.invoice_ids
+        self.assertEqual(len(invoices), 5, "one invoice per customer and week")
+        for i, customer in enumerate(self.customers):
+            invoice = invoices.filtered(lambda m, c=customer: m.partner_id == c)
+            self.assertEqual(len(invoice), 1)
+            self.assertEqual(self._qty_by_product(invoice), {self.crisps: 2 * (1 + i)})
+        self.assertEqual(
+            orders.order_line.mapped("qty_invoiced"),
+            orders.order_line.mapped("qty_delivered"),
+        )
