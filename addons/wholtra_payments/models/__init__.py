@@ -2,6 +2,7 @@ from . import (
     account_bank_statement_line,
     account_move,
     account_payment,
+    account_payment_register,
     payment_transaction,
     res_company,
     res_config_settings,

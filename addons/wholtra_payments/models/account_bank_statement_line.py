@@ -124,8 +124,9 @@ class AccountBankStatementLine(models.Model):
             )
         if len(lines) > MATCH_SYNC_LIMIT:
             return lines._wholtra_queue_reconcile()
-        for line in lines:
-            line._wholtra_reconcile_invoices(line.wholtra_match_invoice_ids)
+        with self.env["wholtra.collection.status"]._wholtra_refresh_deferred():
+            for line in lines:
+                line._wholtra_reconcile_invoices(line.wholtra_match_invoice_ids)
         return True
 
     def _wholtra_queue_reconcile(self):
@@ -180,22 +181,8 @@ class AccountBankStatementLine(models.Model):
             claimed = self.browse(claimed_ids)
             if not claimed:
                 return
-            done = failed = self.browse()
-            for line in claimed:
-                if line.is_reconciled or not line.wholtra_match_invoice_ids:
-                    failed |= line
-                    continue
-                try:
-                    with self.env.cr.savepoint():
-                        line.with_company(line.company_id)._wholtra_reconcile_invoices(
-                            line.wholtra_match_invoice_ids
-                        )
-                    done |= line
-                except Exception:
-                    _logger.exception(
-                        "Reconciliation of bank transaction %s failed", line.id
-                    )
-                    failed |= line
+            with self.env["wholtra.collection.status"]._wholtra_refresh_deferred():
+                done, failed = self._wholtra_reconcile_queued(claimed)
             done.sudo().write({"wholtra_match_queue_state": "done"})
             failed.sudo().write({"wholtra_match_queue_state": "failed"})
             users = claimed.wholtra_match_queue_uid
@@ -209,6 +196,28 @@ class AccountBankStatementLine(models.Model):
             self.env.invalidate_all()
             if not time_left:
                 return
+
+    @api.model
+    def _wholtra_reconcile_queued(self, claimed):
+        """Reconcile each claimed transaction (a failure is logged and leaves it
+        unreconciled). Returns (done, failed)."""
+        done = failed = self.browse()
+        for line in claimed:
+            if line.is_reconciled or not line.wholtra_match_invoice_ids:
+                failed |= line
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    line.with_company(line.company_id)._wholtra_reconcile_invoices(
+                        line.wholtra_match_invoice_ids
+                    )
+                done |= line
+            except Exception:
+                _logger.exception(
+                    "Reconciliation of bank transaction %s failed", line.id
+                )
+                failed |= line
+        return done, failed
 
     @api.model
     def _wholtra_notify_queue(self, users):

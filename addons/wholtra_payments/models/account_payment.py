@@ -268,6 +268,10 @@ class AccountPayment(models.Model):
         return res
 
     def action_post(self):
+        with self.env["wholtra.collection.status"]._wholtra_refresh_deferred():
+            return self._wholtra_post_and_reconcile()
+
+    def _wholtra_post_and_reconcile(self):
         res = super().action_post()
         for pay in self.filtered(lambda p: p.wholtra_match_invoice_ids and p.move_id):
             invoices = pay.wholtra_match_invoice_ids.filtered(

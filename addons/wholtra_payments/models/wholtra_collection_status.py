@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 
 from psycopg2 import errors as pg_errors
 
@@ -11,6 +12,9 @@ from ..tools import claim_skip_locked
 
 _logger = logging.getLogger(__name__)
 
+# Where the customers whose refresh after a reconciliation is deferred are kept
+# (``cr.cache``: one transaction's).
+DEFERRED_KEY = "wholtra_collection_refresh_deferred"
 # Customers evaluated per committed batch by the scheduled action.
 CRON_BATCH_SIZE = 200
 
@@ -188,9 +192,15 @@ class WholtraCollectionStatus(models.Model):
         )
         statuses = self.browse([r[0] for r in rows])
         changed = self.browse()
+        figures = []  # statuses whose level stays: only their figures move
         for status in statuses:
             amount, due, days = overdue.get(status.partner_id, (0.0, False, 0))
-            if status._wholtra_is_up_to_date(levels, amount, due, days):
+            if not status._wholtra_keeps_level(levels, amount, days, escalate):
+                pass
+            elif status._wholtra_figures_differ(amount, due, days):
+                figures.append((status.id, amount, due or None, days))
+                continue
+            else:
                 continue  # the daily rerun touches nothing
             try:
                 with self.env.cr.savepoint():
@@ -202,24 +212,60 @@ class WholtraCollectionStatus(models.Model):
                 _logger.exception(
                     "Collection sequence failed for partner %s", status.partner_id.id
                 )
+        self._wholtra_write_figures(figures)
         return changed
 
-    def _wholtra_is_up_to_date(self, levels, amount, due, days):
+    def _wholtra_keeps_level(self, levels, amount, days, escalate=True):
+        """Whether the evaluation leaves this status at its level (no reminder, no
+        hold set or lifted, no message): only its figures may move."""
         self.ensure_one()
         target = (
             self._wholtra_target_level(levels, days) if amount > 0 else levels.browse()
         )
+        if (
+            not escalate
+            and target
+            and (not self.level_id or target.days_overdue > self.level_id.days_overdue)
+        ):
+            target = self.level_id  # reminders wait for the scheduled run
         lift = (
             not target
             and self.hold_set
             and self.company_id.wholtra_collection_lift_hold
         )
+        return target == self.level_id and not lift
+
+    def _wholtra_figures_differ(self, amount, due, days):
+        self.ensure_one()
         return (
-            target == self.level_id
-            and not lift
-            and not self.currency_id.compare_amounts(self.overdue_amount, amount)
-            and self.days_overdue == days
-            and (self.oldest_due_date or False) == (due or False)
+            self.currency_id.compare_amounts(self.overdue_amount, amount)
+            or self.days_overdue != days
+            or (self.oldest_due_date or False) != (due or False)
+        )
+
+    @api.model
+    def _wholtra_write_figures(self, figures):
+        """Write the overdue figures [(status id, amount, oldest due date, days)] of
+        statuses that keep their level, in one statement (the nightly run moves
+        every overdue customer one day on)."""
+        if not figures:
+            return
+        fnames = ["overdue_amount", "oldest_due_date", "days_overdue"]
+        self.flush_model([*fnames, "write_date", "write_uid"])
+        self.env.execute_query(
+            SQL(
+                "UPDATE wholtra_collection_status AS s SET overdue_amount = v.amount, "
+                "oldest_due_date = v.due, days_overdue = v.days, write_uid = %s, "
+                "write_date = now() AT TIME ZONE 'UTC' "
+                "FROM (VALUES %s) AS v(id, amount, due, days) WHERE s.id = v.id",
+                self.env.uid,
+                SQL(", ").join(
+                    SQL("(%s, %s::numeric, %s::date, %s)", *row) for row in figures
+                ),
+            )
+        )
+        self.browse(row[0] for row in figures).invalidate_recordset(
+            [*fnames, "write_date", "write_uid"]
         )
 
     def _wholtra_apply(self, levels, amount, due, days, today, escalate=True):
@@ -448,6 +494,25 @@ class WholtraCollectionStatus(models.Model):
         self.env.invalidate_all()
 
     @api.model
+    @contextmanager
+    def _wholtra_refresh_deferred(self):
+        """Within the block, the refresh of the customers whose invoices are
+        reconciled is deferred to its end, done once for them all (a payment
+        registered on many invoices reconciles them one by one). Nested blocks:
+        the outermost refreshes. Nothing is refreshed when the block fails."""
+        cache = self.env.cr.cache
+        if DEFERRED_KEY in cache:
+            yield
+            return
+        cache[DEFERRED_KEY] = pending = set()
+        try:
+            yield
+        finally:
+            cache.pop(DEFERRED_KEY, None)
+        if pending:
+            self._wholtra_refresh_partners(self.env["res.partner"].browse(pending))
+
+    @api.model
     def _wholtra_refresh_partners(self, partners):
         """Re-evaluate some customers now (their invoices' reconciliation changed):
         clears or lowers their level and lifts the collection hold when nothing is
@@ -458,6 +523,10 @@ class WholtraCollectionStatus(models.Model):
         rows and the hold it set are changed in sudo here."""
         status_sudo = self.sudo()
         partners = partners.commercial_partner_id
+        pending = self.env.cr.cache.get(DEFERRED_KEY)
+        if pending is not None:
+            pending.update(partners.ids)  # refreshed at the end of the block
+            return
         statuses_sudo = status_sudo.search([("partner_id", "in", partners.ids)])
         for company in statuses_sudo.company_id.filtered("wholtra_collection_enabled"):
             status_sudo._wholtra_collection_run(
