@@ -304,28 +304,39 @@ class WholtraAllocationEngine(models.AbstractModel):
 
         target = {}
         line_prio = {}
+        # per product unit: "positive once rounded" and the rounding, computed once
+        # (the loop runs for every open demand line)
+        uoms = {p.id: p.uom_id for p in products}
+        half = {pid: uom.rounding / 2 for pid, uom in uoms.items()}
+        # supply still to give per (product, warehouse): exhausted lines are
+        # dropped from the front instead of being skipped by every demand line
+        first = dict.fromkeys(supply_by_key, 0)
         for line in demand.sorted(self._demand_sort_key(priorities, held)):
-            rounding = line.product_id.uom_id
+            product_id = line.product_id.id
+            eps = half[product_id]
             wh = line.order_id.warehouse_id.id
-            key = (line.product_id.id, wh)
+            key = (product_id, wh)
             need = (
                 line._wholtra_undelivered_qty()
                 - reserved.get(line.id, 0.0)
                 - firm_by_sl[line.id]
             )
-            if rounding.compare(need, 0.0) <= 0:
+            if need < eps:
                 continue
             from_stock = min(max(free_stock[key], 0.0), need)
             free_stock[key] -= from_stock
             need -= from_stock
             line_prio[line.id] = priorities.get(line.order_id.partner_id.id, 0)
-            for pl in supply_by_key[key]:
-                if rounding.compare(need, 0.0) <= 0:
-                    break
+            lines_in = supply_by_key.get(key, ())
+            i = first.get(key, 0)
+            while need >= eps and i < len(lines_in):
+                pl = lines_in[i]
                 take = min(need, capacity[pl.id])
-                if rounding.compare(take, 0.0) <= 0:
+                if take < eps:
+                    i += 1
+                    first[key] = i
                     continue
-                take = rounding.round(take)
+                take = uoms[product_id].round(take)
                 capacity[pl.id] -= take
                 need -= take
                 target[line.id, pl.id] = take
