@@ -20,7 +20,11 @@ from odoo import Command, fields
 env = env  # noqa: F821 (given by `odoo shell`)
 MODE = os.environ.get("WHOLTRA_LOAD_MODE", "wholtra")
 OUT = os.environ["WHOLTRA_LOAD_OUT"]
-USERS = {"sales": 12, "warehouse": 6, "accounting": 6}
+# one user (and API key) per Locust user of each role (scripts/load passes the counts)
+USERS = {
+    role: max(1, int(os.environ.get(f"WHOLTRA_LOAD_{role.upper()}", "0") or 0))
+    for role in ("sales", "warehouse", "accounting")
+}
 SCARCE, PLENTY = 8, 12
 
 env = env(context=dict(env.context, tracking_disable=True, mail_notrack=True))
