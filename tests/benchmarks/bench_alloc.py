@@ -411,6 +411,17 @@ class TestBenchAllocScale(TransactionCase):
         stats2, t_rerun, q_rerun, rss_rerun = self._timed(full_run)
         self.assertEqual(stats2["created"] + stats2["updated"] + stats2["removed"], 0)
         self.assertGreater(allocs, open_lines // 3)
+        print(
+            f"\n[bench alloc scale] {open_lines} open demand lines (+{SCALE_CLOSED} "
+            f"delivered), {SCALE_PO_LINES} PO lines, {SCALE_PRODUCTS} products "
+            f"(data generated in {self.setup_time:.1f}s)\n"
+            f"  full run (queue + batches) : {t_full:.1f}s, {q_full} queries, "
+            f"peak RSS {rss_full.peak / 2**20:.0f} MB (+{rss_full.growth_mb:.0f} MB), "
+            f"{stats['products']} products, {allocs} allocations\n"
+            f"  full rerun (no change)     : {t_rerun:.1f}s, {q_rerun} queries, "
+            f"peak RSS {rss_rerun.peak / 2**20:.0f} MB (+{rss_rerun.growth_mb:.0f} MB)",
+            flush=True,
+        )
 
         # one PO change: a PO line of a busy product halves
         pline = self.env["purchase.order.line"].search(
@@ -479,14 +490,6 @@ class TestBenchAllocScale(TransactionCase):
         self.assertTrue(board)
 
         print(
-            f"\n[bench alloc scale] {open_lines} open demand lines (+{SCALE_CLOSED} "
-            f"delivered), {SCALE_PO_LINES} PO lines, {SCALE_PRODUCTS} products "
-            f"(data generated in {self.setup_time:.1f}s)\n"
-            f"  full run (queue + batches) : {t_full:.1f}s, {q_full} queries, "
-            f"peak RSS {rss_full.peak / 2**20:.0f} MB (+{rss_full.growth_mb:.0f} MB), "
-            f"{stats['products']} products, {allocs} allocations\n"
-            f"  full rerun (no change)     : {t_rerun:.1f}s, {q_rerun} queries, "
-            f"peak RSS {rss_rerun.peak / 2**20:.0f} MB (+{rss_rerun.growth_mb:.0f} MB)\n"
             f"  one PO line change         : {t_po * 1000:.0f} ms, {q_po} queries "
             f"(write + re-plan of 1 product)\n"
             f"  one receipt                : {t_rcpt * 1000:.0f} ms, {q_rcpt} queries "
