@@ -24,6 +24,14 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"
 
+    # the open receivables of a customer (unpaid figure of the intelligence panel,
+    # res.partner._wholtra_receivable_groups): without it a seq scan of every
+    # journal entry per panel (50 ms at 46k entries, linear beyond)
+    _wholtra_open_receivable_idx = models.Index(
+        "(commercial_partner_id) WHERE move_type IN ('out_invoice', 'out_refund') "
+        "AND state = 'posted' AND payment_state IN ('not_paid', 'partial')"
+    )
+
     @api.model
     def _wholtra_overdue_grace_days(self, company):
         """Days after the due date before an invoice of ``company`` counts as
