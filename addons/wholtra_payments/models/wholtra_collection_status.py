@@ -175,9 +175,8 @@ class WholtraCollectionStatus(models.Model):
         if partners is not None:
             status_domain &= Domain("partner_id", "in", partners.ids)
         statuses = self.search(status_domain)
-        missing = (
-            [p for p in overdue if p not in statuses.partner_id] if escalate else []
-        )
+        known = set(statuses.partner_id)
+        missing = [p for p in overdue if p not in known] if escalate else []
         if missing:
             statuses |= self.create(
                 [{"partner_id": p.id, "company_id": company.id} for p in missing]
@@ -425,6 +424,7 @@ class WholtraCollectionStatus(models.Model):
         self._wholtra_ensure_statuses(company, list(overdue))
         partner_ids = [partner.id for partner in overdue]
         where = self._wholtra_cron_domain_sql(company, today, partner_ids)
+        to_do = None  # counted once, after the first batch
         while True:
             # First statement of a fresh transaction: the snapshot includes what other
             # workers committed, and rows they hold are skipped.
@@ -440,6 +440,7 @@ class WholtraCollectionStatus(models.Model):
             if claimed_ids is None:
                 continue  # a row committed by another worker meanwhile: new snapshot
             if not claimed_ids:
+                self.env["ir.cron"]._commit_progress(remaining=0)
                 return True
             claimed = self.browse(claimed_ids)
             self._wholtra_collection_run(
@@ -454,11 +455,16 @@ class WholtraCollectionStatus(models.Model):
                     claimed.ids,
                 )
             )
-            (remaining,) = self.env.execute_query(
-                SQL("SELECT count(*) FROM wholtra_collection_status WHERE %s", where)
-            )[0]
+            if to_do is None:
+                (to_do,) = self.env.execute_query(
+                    SQL(
+                        "SELECT count(*) FROM wholtra_collection_status WHERE %s", where
+                    )
+                )[0]
+            else:  # what the other workers took is not subtracted: an estimate
+                to_do = max(to_do - len(claimed), 0)
             time_left = self.env["ir.cron"]._commit_progress(
-                len(claimed), remaining=remaining
+                len(claimed), remaining=to_do
             )
             self.env.invalidate_all()
             if not time_left:
