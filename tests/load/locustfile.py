@@ -42,7 +42,7 @@ def _count(name, response, **_kwargs):
     if code >= 400 or code == 0:
         try:
             body = response.json()
-            message = f"{body.get('name', '')}: {body.get('message', '')}"
+            message = f"{body.get('name', '')}: {body.get('message', '')}".strip()
         except Exception:
             message = str(getattr(response, "text", "") or "")[:120]
         ERRORS[name][f"{code} {message[:160]}"] += 1

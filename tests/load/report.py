@@ -37,10 +37,10 @@ head = "".join(f" | {m:^36}" for m in modes)
 sub = "".join(
     f" | {'calls':>7} {'req/s':>6} {'fail':>5} {'p50ms':>6} {'p95ms':>6}" for _ in modes
 )
-print(f"\n{'call (JSON-2)':<46}{head}\n{'':<46}{sub}")
-print("-" * (46 + 39 * len(modes)))
+print(f"\n{'call (JSON-2)':<62}{head}\n{'':<62}{sub}")
+print("-" * (62 + 39 * len(modes)))
 for name in names:
-    print(f"{name:<46}" + "".join(f" | {fmt(data[m].get(name))}" for m in modes))
+    print(f"{name:<62}" + "".join(f" | {fmt(data[m].get(name))}" for m in modes))
 
 status = 0
 for mode in modes:
