@@ -4,14 +4,6 @@ from odoo import models
 class AccountMove(models.Model):
     _inherit = "account.move"
 
-    # Open customer invoices by customer: the collection run (overdue per
-    # customer), a customer's overdue invoices, statement links and payment
-    # matching read only these (a few percent of a year's invoices).
-    _wholtra_open_invoice_idx = models.Index(
-        "(commercial_partner_id, invoice_date_due) WHERE move_type = 'out_invoice' "
-        "AND state = 'posted' AND payment_state IN ('not_paid', 'partial')"
-    )
-
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         # A dispatch invoice posted after its COD delivery (auto-post off): settle it
