@@ -3,6 +3,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.venv"
 ODOO_SRC="$ROOT/.cache/odoo-19/usr/lib/python3/dist-packages/odoo"
 ODOO=("$VENV/bin/python" -m odoo)
+# The server itself runs from Odoo's launcher script: in prefork mode (--workers) Odoo
+# re-executes sys.argv[0] for its websocket process, which `-m odoo` cannot be.
+ODOO_SERVER=("$VENV/bin/python" "$ROOT/.cache/odoo-19/usr/bin/odoo")
 ADDONS_PATH="$ODOO_SRC/addons,$ROOT/addons"
 CONF="$ROOT/.cache/odoo.conf"
 WHOLTRA_MODULES="wholtra_orders,wholtra_inventory_alloc,wholtra_invoicing,wholtra_payments"
