@@ -1,9 +1,20 @@
+import logging
+
+from psycopg2.errors import SerializationFailure
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.tools import SQL
 
 from .system_fields import check_system_fields
 
-SYSTEM_FIELDS = ("wholtra_pending_adjustment",)
+_logger = logging.getLogger(__name__)
+
+QUEUE_FIELDS = ("wholtra_adjustment_queue_uid", "wholtra_adjustment_queue_state")
+SYSTEM_FIELDS = ("wholtra_pending_adjustment", *QUEUE_FIELDS)
+# Invoice adjustments of more orders than this go to the scheduled action.
+ADJUSTMENT_SYNC_LIMIT = 20
+ADJUSTMENT_CRON_BATCH = 20
 
 
 class SaleOrder(models.Model):
@@ -15,6 +26,30 @@ class SaleOrder(models.Model):
         groups="base.group_user",
         help="Untaxed amount to invoice (positive) or credit (negative) because "
         "lines changed after their invoice was posted.",
+    )
+
+    # The queue of the invoice adjustments scheduled action (system-managed): who
+    # asked, and where the order stands until that user has had the summary.
+    wholtra_adjustment_queue_uid = fields.Many2one(
+        "res.users",
+        string="Invoice adjustments queued by",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        groups="base.group_user",
+    )
+    wholtra_adjustment_queue_state = fields.Selection(
+        [
+            ("queued", "Queued"),
+            ("done", "Adjustment invoiced"),
+            ("nothing", "Nothing to adjust"),
+            ("failed", "Failed"),
+        ],
+        string="Invoice adjustments queue",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        groups="base.group_user",
     )
 
     @api.model_create_multi
@@ -99,6 +134,8 @@ class SaleOrder(models.Model):
                 )
             )
         self.check_access("write")
+        if len(self) > ADJUSTMENT_SYNC_LIMIT:
+            return self._wholtra_queue_adjustments()
         vals_list = [
             vals for order in self if (vals := order._wholtra_prepare_adjustment_vals())
         ]
@@ -118,6 +155,229 @@ class SaleOrder(models.Model):
                 res_id=moves.id,
             )
         return action
+
+    # ------------------------------------------------------------------
+    # Invoice adjustments of many orders: the scheduled action
+    # ------------------------------------------------------------------
+    def _wholtra_queue_adjustments(self):
+        """Hand the invoice adjustments of these orders (rights checked by the
+        caller) to the scheduled action, run at once: the user is notified of
+        the progress and sent a summary when it is done. Orders already queued
+        stay in their queue."""
+        orders_sudo = self.sudo().filtered(
+            lambda o: o.wholtra_adjustment_queue_state != "queued"
+        )
+        orders_sudo.write(
+            {
+                "wholtra_adjustment_queue_uid": self.env.uid,
+                "wholtra_adjustment_queue_state": "queued",
+            }
+        )
+        self.env.ref(
+            "wholtra_invoicing.ir_cron_wholtra_invoice_adjustments"
+        ).sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Invoice adjustments started"),
+                "message": self.env._(
+                    "The adjustments of %(count)s sales orders are being invoiced "
+                    "in the background: you will be notified when it is done.",
+                    count=len(orders_sudo),
+                ),
+                "sticky": False,
+            },
+        }
+
+    @api.model
+    def _wholtra_claim_queued_adjustments(self, limit):
+        """Ids of up to ``limit`` queued orders, locked for this transaction
+        (rows locked by a concurrent worker are skipped); None when a row was
+        changed by a worker that committed after this transaction began (the
+        caller commits and claims again)."""
+        self.flush_model(QUEUE_FIELDS)
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM sale_order"
+                        " WHERE wholtra_adjustment_queue_state = 'queued'"
+                        " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                        limit,
+                    ),
+                    log_exceptions=False,
+                )
+                return [row[0] for row in self.env.cr.fetchall()]
+        except SerializationFailure:
+            return None
+
+    @api.model
+    def _cron_wholtra_invoice_adjustments(self, batch_size=ADJUSTMENT_CRON_BATCH):
+        """Scheduled action: invoice (or credit) the pending adjustments of the
+        queued orders, as the user who queued them. Batches are claimed with
+        ``FOR UPDATE SKIP LOCKED`` (two workers share the queue; an order is
+        adjusted once) and committed with their queue state and progress: a
+        run killed halfway resumes with what is still queued."""
+        Cron = self.env["ir.cron"]
+        in_cron = bool(self.env.context.get("cron_id"))
+        while True:
+            claimed_ids = self._wholtra_claim_queued_adjustments(batch_size)
+            if claimed_ids is None:
+                Cron._commit_progress(0)  # new snapshot
+                continue
+            if not claimed_ids:
+                return True
+            claimed_sudo = self.sudo().browse(claimed_ids)
+            users = claimed_sudo.wholtra_adjustment_queue_uid
+            for user in users:
+                orders = claimed_sudo.filtered(
+                    lambda o, u=user: o.wholtra_adjustment_queue_uid == u
+                )
+                states = (
+                    self.with_user(user)
+                    .browse(orders.ids)
+                    ._wholtra_invoice_queued_adjustments()
+                )
+                for state, ids in states.items():
+                    self.sudo().browse(ids).write(
+                        {"wholtra_adjustment_queue_state": state}
+                    )
+            remaining = self.sudo().search_count(
+                [("wholtra_adjustment_queue_state", "=", "queued")]
+            )
+            if in_cron:
+                time_left = Cron._commit_progress(len(claimed_ids), remaining=remaining)
+            else:
+                time_left = True
+            self._wholtra_notify_adjustment_queue(users)
+            self.env.invalidate_all()
+            if not time_left:
+                return True
+
+    def _wholtra_invoice_queued_adjustments(self):
+        """Invoice the pending adjustments of ``self`` (in the environment of
+        the user who queued them): one document per order, created in one
+        batch, or order by order when the batch fails. Each order's chatter
+        says what was done. Returns {queue state: [order ids]}."""
+        states = {"done": [], "nothing": [], "failed": []}
+        if not (
+            self.env.su or self.env.user.has_group("account.group_account_invoice")
+        ):
+            states["failed"] = self.ids
+            return states
+        todo = []
+        for order in self:
+            try:
+                with self.env.cr.savepoint():
+                    vals = order._wholtra_prepare_adjustment_vals()
+            except Exception:
+                _logger.exception("Invoice adjustment of %s failed", order.name)
+                states["failed"].append(order.id)
+                continue
+            if vals:
+                todo.append((order, vals))
+            else:
+                states["nothing"].append(order.id)
+        moves_by_order = {}
+        try:
+            with self.env.cr.savepoint():
+                moves = self._create_account_invoices(
+                    [vals for _order, vals in todo], final=False
+                )
+                moves._wholtra_post_and_send()
+                moves_by_order = dict(zip([o for o, _v in todo], moves, strict=True))
+        except Exception:
+            _logger.info("Batch of invoice adjustments failed, one by one")
+            for order, vals in todo:
+                try:
+                    with self.env.cr.savepoint():
+                        move = order._create_account_invoices([vals], final=False)
+                        move._wholtra_post_and_send()
+                        moves_by_order[order] = move
+                except Exception:
+                    _logger.exception("Invoice adjustment of %s failed", order.name)
+                    states["failed"].append(order.id)
+        for order, move in moves_by_order.items():
+            states["done"].append(order.id)
+            order.message_post(
+                body=self.env._(
+                    "Invoice adjustments: %(document)s created.",
+                    document=move._get_html_link(),
+                )
+            )
+        for order in self.browse(states["nothing"]):
+            order.message_post(
+                body=self.env._("Invoice adjustments: nothing pending on this order.")
+            )
+        return states
+
+    @api.model
+    def _wholtra_notify_adjustment_queue(self, users):
+        """Tell each of ``users`` how far the adjustments they started are; when
+        nothing of theirs is queued any more, send the summary and empty their
+        queue (one worker does it: the rows are claimed)."""
+        Orders_sudo = self.sudo()
+        for user in users:
+            counts = dict(
+                Orders_sudo._read_group(
+                    [("wholtra_adjustment_queue_uid", "=", user.id)],
+                    ["wholtra_adjustment_queue_state"],
+                    ["__count"],
+                )
+            )
+            total = sum(counts.values())
+            if counts.get("queued"):
+                user._bus_send(
+                    "simple_notification",
+                    {
+                        "type": "info",
+                        "title": self.env._("Invoice adjustments in progress"),
+                        "message": self.env._(
+                            "%(done)s of %(total)s sales orders processed.",
+                            done=total - counts["queued"],
+                            total=total,
+                        ),
+                    },
+                )
+                continue
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT id, wholtra_adjustment_queue_state FROM sale_order"
+                    " WHERE wholtra_adjustment_queue_uid = %s"
+                    " AND wholtra_adjustment_queue_state IN ('done', 'nothing', 'failed')"
+                    " FOR UPDATE SKIP LOCKED",
+                    user.id,
+                )
+            )
+            if not rows:
+                continue  # summarised by another worker
+            by_state = {"done": 0, "nothing": 0, "failed": 0}
+            for _id, state in rows:
+                by_state[state] += 1
+            Orders_sudo.browse(row[0] for row in rows).write(
+                dict.fromkeys(QUEUE_FIELDS, False)
+            )
+            user._bus_send(
+                "simple_notification",
+                {
+                    "type": "success" if not by_state["failed"] else "warning",
+                    "title": self.env._("Invoice adjustments done"),
+                    "message": self.env._(
+                        "%(total)s sales orders: %(done)s adjustment documents "
+                        "created, %(nothing)s with nothing pending, %(failed)s "
+                        "failed (see each order's chatter).",
+                        total=len(rows),
+                        done=by_state["done"],
+                        nothing=by_state["nothing"],
+                        failed=by_state["failed"],
+                    ),
+                    "sticky": True,
+                },
+            )
+            if self.env.context.get("cron_id"):
+                self.env["ir.cron"]._commit_progress(0)
 
     # ------------------------------------------------------------------
     # Demo data helpers (called from demo/*.xml)

@@ -11,6 +11,10 @@ SYSTEM_FIELDS = (
 )
 
 
+# Retrying more transfers than this is handed to the scheduled action.
+RETRY_SYNC_LIMIT = 20
+
+
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
@@ -192,5 +196,26 @@ class StockPicking(models.Model):
                     names=", ".join((self - waiting).mapped("display_name")),
                 )
             )
+        if len(self) > RETRY_SYNC_LIMIT:
+            # many deliveries: the scheduled action invoices them now, in
+            # committed batches (each delivery shows its invoice, or its error)
+            self.env.ref(
+                "wholtra_invoicing.ir_cron_wholtra_invoice_pending"
+            ).sudo()._trigger()
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "info",
+                    "title": self.env._("Invoicing started"),
+                    "message": self.env._(
+                        "%(count)s transfers are being invoiced in the background "
+                        "by the scheduled action: each shows its invoice (or the "
+                        "error) when done.",
+                        count=len(self),
+                    ),
+                    "sticky": False,
+                },
+            }
         self.env["wholtra.dispatch.invoicing"]._invoice_safely(self)
         return True

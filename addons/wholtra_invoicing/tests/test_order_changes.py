@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
@@ -300,3 +302,62 @@ class TestAdjustmentAtLinePrice(GoldCustomerCommon):
         still show 27.14 and −8.14); the order says −18.99, not −19.00."""
         self.assertEqual(self.company.tax_calculation_rounding_method, "round_globally")
         self._story(pending=-18.99, billed=8.15)
+
+
+@tagged("post_install", "-at_install")
+class TestAdjustmentsQueue(WholtraInvoicingCommon):
+    """Invoice adjustments of many orders go to their scheduled action: the
+    button queues them and triggers it; the action invoices each pending
+    adjustment once, says so in each order's chatter, and empties the queue
+    with a summary for the user who asked."""
+
+    def test_many_orders_are_adjusted_by_the_scheduled_action(self):
+        self.company.wholtra_invoice_auto_post = True
+        orders = self.env["sale.order"]
+        for _i in range(3):
+            order = self._create_order(lines=[(self.crisps, 10, 2.5)])
+            self._ship(order.picking_ids)
+            orders |= order
+        # two price changes after posting; the third order has nothing pending
+        orders[:2].order_line.write({"price_unit": 3.0})
+        self.assertEqual(orders.mapped("wholtra_pending_adjustment"), [5.0, 5.0, 0.0])
+        cron = self.env.ref("wholtra_invoicing.ir_cron_wholtra_invoice_adjustments")
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search_count([("cron_id", "=", cron.id)])
+        with patch(
+            "odoo.addons.wholtra_invoicing.models.sale_order.ADJUSTMENT_SYNC_LIMIT", 2
+        ):
+            action = orders.action_wholtra_invoice_adjustments()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(
+            Trigger.search_count([("cron_id", "=", cron.id)]),
+            triggers + 1,
+            "the scheduled action runs now",
+        )
+        self.assertEqual(
+            set(orders.mapped("wholtra_adjustment_queue_state")), {"queued"}
+        )
+        self.assertEqual(len(orders.invoice_ids), 3, "nothing invoiced yet")
+
+        self.env["sale.order"]._cron_wholtra_invoice_adjustments(batch_size=2)
+        self.env.invalidate_all()
+        for order, expected in zip(orders, (5.0, 5.0, 0.0), strict=True):
+            adjustments = order.invoice_ids.filtered(
+                lambda m: m.ref and m.ref.startswith("Adjustment")
+            )
+            self.assertEqual(len(adjustments), 1 if expected else 0)
+            self.assertAlmostEqual(sum(adjustments.mapped("amount_untaxed")), expected)
+            if expected:
+                self.assertEqual(adjustments.state, "posted")
+            self.assertFalse(order.wholtra_pending_adjustment)
+        self.assertEqual(
+            orders.mapped("wholtra_adjustment_queue_state"), [False] * 3, "summarised"
+        )
+        self.assertFalse(orders.wholtra_adjustment_queue_uid)
+        self.assertIn(
+            "nothing pending",
+            orders[2].message_ids[:1].body,
+        )
+        # a rerun has nothing to do: no document twice
+        self.env["sale.order"]._cron_wholtra_invoice_adjustments()
+        self.assertEqual(len(orders.invoice_ids), 5)
