@@ -139,6 +139,8 @@ FIELDS = {
         "wholtra_unpaid_amount": ("SMCO", "-"),
     },
     "sale.order": {
+        "wholtra_adjustment_queue_state": ("SMKBCO", ""),
+        "wholtra_adjustment_queue_uid": ("SMKBCO", ""),
         "wholtra_allocation_count": ("SMKCO", "-"),
         "wholtra_allocation_enabled": ("PSMKBCO", "-"),
         "wholtra_audit_price_overrides": ("PSMKBCO", "-"),
