@@ -750,6 +750,8 @@ class TestPublicMethods(WholtraSecurityCommon):
             "action_wholtra_view_price_overrides",
             "action_update_prices",
             "action_wholtra_reorder",
+            # Odoo's own confirmation, wrapped to read the hold once (no new surface)
+            "action_confirm",
         },
         "sale.order.line": {"create", "write", "unlink"},
         "stock.picking": {"button_validate"},
