@@ -1,5 +1,6 @@
 from . import (
     account_move,
+    account_move_line,
     account_partial_reconcile,
     res_company,
     res_config_settings,

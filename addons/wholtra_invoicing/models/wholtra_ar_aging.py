@@ -109,58 +109,68 @@ class WholtraArAging(models.Model):
                 for company in companies
             ),
         )
-        days = SQL(
-            "CASE WHEN move.id IN %s THEN %s::date - move.invoice_date_due - %s"
-            " ELSE 0 END",
-            overdue.subselect(),
-            as_of,
-            grace,
-        )
 
+        # The overdue set is joined once (not one subplan per use of the days
+        # in the buckets); the days are computed in the inner query and the
+        # buckets from them. Open receivable items are found through the
+        # partial index of account.move.line (_wholtra_open_receivable_idx),
+        # whose predicate the WHERE clause repeats word for word.
         def bucket_amount(low, high):
-            cond = SQL("%s BETWEEN %s AND %s", days, low, high)
-            return SQL("CASE WHEN %s THEN aml.amount_residual ELSE 0 END", cond)
+            return SQL(
+                "CASE WHEN base.days_overdue BETWEEN %s AND %s"
+                " THEN base.amount_residual ELSE 0 END",
+                low,
+                high,
+            )
 
         return SQL(
             """
-            SELECT aml.id,
-                   aml.move_id,
-                   COALESCE(move.commercial_partner_id, aml.partner_id) AS partner_id,
-                   aml.company_id,
-                   aml.company_currency_id AS currency_id,
-                   move.invoice_user_id,
-                   move.move_type,
-                   aml.date,
-                   COALESCE(aml.date_maturity, aml.date) AS date_maturity,
-                   %(days)s AS days_overdue,
-                   CASE WHEN %(days)s = 0 THEN '0_current'
-                        WHEN %(days)s <= 30 THEN '1_30'
-                        WHEN %(days)s <= 60 THEN '31_60'
-                        WHEN %(days)s <= 90 THEN '61_90'
+            SELECT base.*,
+                   CASE WHEN base.days_overdue = 0 THEN '0_current'
+                        WHEN base.days_overdue <= 30 THEN '1_30'
+                        WHEN base.days_overdue <= 60 THEN '31_60'
+                        WHEN base.days_overdue <= 90 THEN '61_90'
                         ELSE '91_plus' END AS bucket,
-                   COALESCE(move.wholtra_disputed, FALSE) AS disputed,
-                   aml.amount_residual,
                    %(current)s AS amount_current,
                    %(b1)s AS amount_1_30,
                    %(b2)s AS amount_31_60,
                    %(b3)s AS amount_61_90,
-                   CASE WHEN %(days)s > 90 THEN aml.amount_residual ELSE 0 END
-                       AS amount_90_plus
-              FROM account_move_line aml
-              JOIN account_move move ON move.id = aml.move_id
-              JOIN account_account account ON account.id = aml.account_id
-             WHERE aml.parent_state = 'posted'
-               AND account.account_type = 'asset_receivable'
-               AND NOT aml.reconciled
-               AND aml.amount_residual != 0
-               AND aml.date <= %(as_of)s
+                   CASE WHEN base.days_overdue > 90 THEN base.amount_residual
+                        ELSE 0 END AS amount_90_plus
+              FROM (
+                SELECT aml.id,
+                       aml.move_id,
+                       COALESCE(move.commercial_partner_id, aml.partner_id)
+                           AS partner_id,
+                       aml.company_id,
+                       aml.company_currency_id AS currency_id,
+                       move.invoice_user_id,
+                       move.move_type,
+                       aml.date,
+                       COALESCE(aml.date_maturity, aml.date) AS date_maturity,
+                       CASE WHEN overdue.id IS NOT NULL
+                            THEN %(as_of)s::date - move.invoice_date_due - %(grace)s
+                            ELSE 0 END AS days_overdue,
+                       COALESCE(move.wholtra_disputed, FALSE) AS disputed,
+                       aml.amount_residual
+                  FROM account_move_line aml
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN account_account account ON account.id = aml.account_id
+                  LEFT JOIN (%(overdue)s) overdue ON overdue.id = move.id
+                 WHERE NOT aml.reconciled
+                   AND aml.amount_residual <> 0
+                   AND aml.parent_state = 'posted'
+                   AND account.account_type = 'asset_receivable'
+                   AND aml.date <= %(as_of)s
+              ) base
             """,
-            days=days,
             current=bucket_amount(0, 0),
             b1=bucket_amount(1, 30),
             b2=bucket_amount(31, 60),
             b3=bucket_amount(61, 90),
             as_of=as_of,
+            grace=grace,
+            overdue=overdue.subselect(),
         )
 
     def action_open_move(self):
