@@ -18,6 +18,7 @@ import time
 
 import psutil
 import pytest
+from psycopg2.errors import QueryCanceled
 
 from odoo import Command, fields
 from odoo.tests import TransactionCase, tagged
@@ -482,12 +483,23 @@ class TestBenchAllocScale(TransactionCase):
         s_sync, t_sync, q_sync, _r = self._timed(lambda: new_order(True))
         self.assertEqual(s_sync["products"], 0)  # planned at confirmation
 
-        # the allocation board's first page at this volume (item 5, measured only)
+        # the allocation board's first page at this volume (item 5, measured only,
+        # bounded: 876 s at 100k x 10k before it was capped)
         Board = self.env["wholtra.allocation.board"]
-        board, t_board, q_board, _r = self._timed(
-            lambda: Board.search_read([], ["product_id", "kind", "quantity"], limit=80)
-        )
-        self.assertTrue(board)
+
+        def board_page():
+            try:
+                with self.env.cr.savepoint():
+                    self.env.cr.execute("SET LOCAL statement_timeout = '60s'")
+                    return Board.search_read(
+                        [], ["product_id", "kind", "quantity"], limit=80
+                    )
+            except QueryCanceled:
+                return None
+
+        board, t_board, q_board, _r = self._timed(board_page)
+        if board is None:
+            t_board = float("inf")
 
         print(
             f"  one PO line change         : {t_po * 1000:.0f} ms, {q_po} queries "
