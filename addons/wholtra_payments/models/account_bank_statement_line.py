@@ -1,5 +1,7 @@
 import logging
 
+from psycopg2.errors import SerializationFailure
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
@@ -212,6 +214,8 @@ class AccountBankStatementLine(models.Model):
                         line.wholtra_match_invoice_ids
                     )
                 done |= line
+            except SerializationFailure:
+                raise  # a concurrent update: the batch is rolled back and retried
             except Exception:
                 _logger.exception(
                     "Reconciliation of bank transaction %s failed", line.id

@@ -14,6 +14,9 @@ from odoo.tests.common import BaseCase, get_db_name, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.wholtra_payments.models import (
+    account_bank_statement_line as st_line_module,
+)
+from odoo.addons.wholtra_payments.models import (
     wholtra_collection_status as status_module,
 )
 
@@ -334,3 +337,113 @@ class TestCollectionConcurrency(BaseCase):
         self.assertEqual(len(calls[0]), 2, "only the customers not reached")
         with self.registry.cursor() as cr:
             self._assert_one_reminder_each(_env(cr))
+
+
+@tagged("post_install", "-at_install")
+class TestMatchingQueueConcurrency(BaseCase):
+    """The queue of bank transactions to reconcile, run by two cron workers at once
+    in batches of one: each transaction reconciled once, one summary."""
+
+    CUSTOMERS = 4
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        cls.addClassCleanup(cls.cleanUpClass)
+        with cls.registry.cursor() as cr:
+            env = _env(cr)
+            company = env.ref("base.main_company")
+            cls.was_enabled = company.wholtra_payment_matching_enabled
+            company.wholtra_payment_matching_enabled = True
+            cls.user_id = env.ref("base.user_admin").id
+            journal = env["account.journal"].search(
+                [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+            )
+            customers = env["res.partner"].create(
+                [
+                    {"name": f"Queue Concurrency {i}", "is_company": True}
+                    for i in range(cls.CUSTOMERS)
+                ]
+            )
+            cls.customer_ids = customers.ids
+            cls.invoice_ids = [
+                _overdue_invoice(env, customer, 40.0, -5).id for customer in customers
+            ]
+            lines = env["account.bank.statement.line"].create(
+                [
+                    {
+                        "journal_id": journal.id,
+                        "amount": 40.0,
+                        "payment_ref": f"Transfer {customer.name}",
+                        "partner_id": customer.id,
+                    }
+                    for customer in customers
+                ]
+            )
+            cls.line_ids = lines.ids
+            cls.last_bus = env["bus.bus"].search([], order="id desc", limit=1).id or 0
+
+    @classmethod
+    def cleanUpClass(cls):
+        with cls.registry.cursor() as cr:
+            env = _env(cr)
+            lines = env["account.bank.statement.line"].browse(cls.line_ids).exists()
+            lines.move_id.line_ids.remove_move_reconcile()
+            lines.unlink()
+            _remove_invoices(env, env["account.move"].browse(cls.invoice_ids))
+            env["res.partner"].browse(cls.customer_ids).action_archive()
+            env["bus.bus"].search([("id", ">", cls.last_bus)]).unlink()
+            env.ref(
+                "base.main_company"
+            ).wholtra_payment_matching_enabled = cls.was_enabled
+
+    @mute_logger("odoo.sql_db", "odoo.service.model")
+    def test_two_workers_reconcile_each_transaction_once(self):
+        with self.registry.cursor() as cr:
+            env = _env(cr)
+            lines = env["account.bank.statement.line"].browse(self.line_ids)
+            self.assertEqual(
+                set(lines.wholtra_match_invoice_ids.ids), set(self.invoice_ids)
+            )
+            lines.write(
+                {
+                    "wholtra_match_queue_uid": self.user_id,
+                    "wholtra_match_queue_state": "queued",
+                }
+            )
+        barrier = threading.Barrier(2)
+
+        def run(_worker):
+            with self.registry.cursor() as cr:
+                env = _env(cr)
+                env["res.company"].search([]).mapped("name")  # snapshot taken
+                barrier.wait(timeout=10)
+                retrying(
+                    env["account.bank.statement.line"]._cron_wholtra_statement_matching,
+                    env,
+                )
+            return True
+
+        with patch.object(st_line_module, "MATCH_CRON_BATCH", 1):
+            self.assertEqual(_run_threads(run, [1, 2]), [True, True])
+        with self.registry.cursor() as cr:
+            env = _env(cr)
+            invoices = env["account.move"].browse(self.invoice_ids)
+            self.assertEqual(set(invoices.mapped("payment_state")), {"paid"})
+            partials = env["account.partial.reconcile"].search(
+                [("debit_move_id", "in", invoices.line_ids.ids)]
+            )
+            self.assertEqual(len(partials), self.CUSTOMERS, "each settled once")
+            lines = env["account.bank.statement.line"].browse(self.line_ids)
+            self.assertTrue(all(lines.mapped("is_reconciled")))
+            self.assertFalse(any(lines.mapped("wholtra_match_queue_state")))
+            summaries = [
+                message
+                for message in env["bus.bus"]
+                .search([("id", ">", self.last_bus)])
+                .mapped("message")
+                if "Reconciliation done" in message
+            ]
+            self.assertEqual(len(summaries), 1, summaries)
+            self.assertIn(f"{self.CUSTOMERS} of {self.CUSTOMERS} bank", summaries[0])
