@@ -361,25 +361,27 @@ class WholtraAllocationEngine(models.AbstractModel):
     def _get_worsened_lines(self, soft, target, supply):
         """Sale lines whose soft allocations the new plan reduces or delays."""
         dates = {pl.id: pl.date_planned for pl in supply}
-        old = defaultdict(lambda: [0.0, None])
+        half = {p.id: p.uom_id.rounding / 2 for p in soft.product_id}
+        old = defaultdict(lambda: [0.0, None, 0])
         for alloc in soft:
-            entry = old[alloc.sale_line_id]
+            entry = old[alloc.sale_line_id.id]
             entry[0] += alloc.quantity
             entry[1] = max(filter(None, (entry[1], alloc.date_expected)), default=None)
+            entry[2] = alloc.product_id.id
         new = defaultdict(lambda: [0.0, None])
         for (sl_id, pl_id), qty in target.items():
             entry = new[sl_id]
             entry[0] += qty
             entry[1] = max(filter(None, (entry[1], dates.get(pl_id))), default=None)
-        worse = self.env["sale.order.line"]
-        for line, (old_qty, old_eta) in old.items():
-            new_qty, new_eta = new[line.id]
-            uom = line.product_id.uom_id
-            if uom.compare(new_qty, old_qty) < 0 or (
+        worse = []
+        for line_id, (old_qty, old_eta, product_id) in old.items():
+            new_qty, new_eta = new[line_id]
+            # less once rounded (the unit's rounding), or later
+            if old_qty - new_qty >= half[product_id] or (
                 old_eta and new_eta and new_eta > old_eta
             ):
-                worse |= line
-        return worse
+                worse.append(line_id)
+        return self.env["sale.order.line"].browse(worse)
 
     @api.model
     def _apply_plan(self, company, soft, target, line_prio):
@@ -403,12 +405,14 @@ class WholtraAllocationEngine(models.AbstractModel):
         )
         updates = defaultdict(list)
         creates = []
+        half = {p.id: p.uom_id.rounding / 2 for p in soft.product_id}
         for (sl_id, pl_id), qty in target.items():
             alloc = current.get((sl_id, pl_id))
             prio = line_prio.get(sl_id, 0)
             if alloc:
                 vals = {}
-                if alloc.product_id.uom_id.compare(alloc.quantity, qty):
+                # different once rounded to the unit
+                if abs(alloc.quantity - qty) >= half[alloc.product_id.id]:
                     vals["quantity"] = qty
                 if alloc.priority != prio:
                     vals["priority"] = prio
