@@ -207,6 +207,8 @@ class WholtraCollectionStatus(models.Model):
                         levels, amount, due, days, today, escalate=escalate
                     ):
                         changed |= status
+            except pg_errors.SerializationFailure:
+                raise  # a concurrent update: the batch is rolled back and retried
             except Exception:
                 _logger.exception(
                     "Collection sequence failed for partner %s", status.partner_id.id
