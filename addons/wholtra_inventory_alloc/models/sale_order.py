@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
@@ -138,7 +140,8 @@ class SaleOrder(models.Model):
         """New demand re-plans its products: at once when the company allocates on
         confirmation and the orders hold few products (the salesperson sees the
         allocation and promised date on the confirmed order), through the re-plan
-        queue otherwise."""
+        queue otherwise (and when another transaction holds the products' rows:
+        `_wholtra_plan_now`)."""
         res = super()._action_confirm()
         Engine = self.env["wholtra.allocation.engine"]
         Queue = self.env["wholtra.allocation.queue"].sudo()
@@ -152,11 +155,28 @@ class SaleOrder(models.Model):
             if (
                 company.wholtra_allocate_on_confirm
                 and len(products) <= Engine._sync_limit
+                and self._wholtra_plan_now(company, products)
             ):
-                Engine._run(company, products=products)
-            else:
-                Queue._wholtra_queue((company.id, p.id) for p in products)
+                continue
+            Queue._wholtra_queue((company.id, p.id) for p in products)
         return res
+
+    def _wholtra_plan_now(self, company, products):
+        """Plan `products` inside this confirmation when their rows can be locked
+        at once. Another transaction planning or consuming the same products
+        (a concurrent confirmation, a delivery, the re-plan cron) holds them: the
+        confirmation does not wait nor fail on it — the planning is rolled back
+        to its savepoint and the caller queues the products (re-planned seconds
+        later by the scheduled action). False in that case."""
+        try:
+            with self.env.cr.savepoint():
+                self.env["wholtra.allocation.engine"]._run(
+                    company, products=products, nowait=True
+                )
+        except (LockNotAvailable, SerializationFailure):
+            # rolled back to the savepoint (which also cleared the cache)
+            return False
+        return True
 
     def _action_cancel(self):
         res = super()._action_cancel()

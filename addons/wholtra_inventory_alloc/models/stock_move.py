@@ -77,8 +77,15 @@ class StockMove(models.Model):
             and m.company_id.wholtra_allocation_enabled
         )
         if deliveries:
-            # delivered from elsewhere: allocations never exceed what is left
-            deliveries.sale_line_id._wholtra_shrink_allocations()
+            # delivered from elsewhere: allocations never exceed what is left.
+            # Only the allocations that shrink are written (released: their
+            # lines are not bumped, see `wholtra.allocation._wholtra_is_release`);
+            # what they gave back goes to the other orders through the queue.
+            released = deliveries.sale_line_id._wholtra_shrink_allocations()
+            if released:
+                self.env["wholtra.allocation.queue"]._wholtra_queue(
+                    (a.company_id.id, a.product_id.id) for a in released
+                )
         return done
 
     def _wholtra_serve_allocations(self):

@@ -253,16 +253,24 @@ class WholtraAllocation(models.Model):
                     break
                 take = min(qty, alloc.quantity)
                 qty -= take
-                held = alloc.sale_line_id in held_lines
-                state = "cancelled" if release or held else "done"
-                alloc_sudo = allocs_sudo.browse(alloc.id)
-                if uom.compare(take, alloc.quantity) >= 0:
-                    alloc_sudo.write({"state": state})
-                else:
-                    alloc_sudo.write({"quantity": alloc.quantity - take})
-                    if state == "done":
-                        alloc_sudo.copy({"quantity": take, "state": "done"})
-                taken.append((alloc, take, held))
+                taken.append((alloc, take, alloc.sale_line_id in held_lines))
+        # only the allocations that change are written; what is received (not a
+        # release) bumps its lines: lock them first, in the one lock order
+        received = self.browse(
+            [alloc.id for alloc, _take, held in taken if not (release or held)]
+        )
+        if received:
+            self._lock_lines(received.sale_line_id, received.purchase_line_id)
+        for alloc, take, held in taken:
+            uom = alloc.product_id.uom_id
+            state = "cancelled" if release or held else "done"
+            alloc_sudo = allocs_sudo.browse(alloc.id)
+            if uom.compare(take, alloc.quantity) >= 0:
+                alloc_sudo.write({"state": state})
+            else:
+                alloc_sudo.write({"quantity": alloc.quantity - take})
+                if state == "done":
+                    alloc_sudo.copy({"quantity": take, "state": "done"})
         return taken
 
     # ------------------------------------------------------------------
@@ -404,24 +412,27 @@ class WholtraAllocation(models.Model):
                 )
 
     @api.model
-    def _lock_lines(self, sale_lines, purchase_lines):
+    def _lock_lines(self, sale_lines, purchase_lines, nowait=False):
         """Lock the sale and purchase line rows so concurrent allocations of the
-        same supply or demand are serialised."""
-        if purchase_lines:
-            self.env.execute_query(
+        same supply or demand are serialised. Always purchase lines then sale
+        lines, ids ascending (one lock order everywhere: no deadlock).
+        `nowait`: raise LockNotAvailable at once when another transaction holds
+        one of them (logged by no one: the caller handles it)."""
+        mode = SQL("FOR UPDATE NOWAIT") if nowait else SQL("FOR UPDATE")
+        for table, lines in (
+            ("purchase_order_line", purchase_lines),
+            ("sale_order_line", sale_lines),
+        ):
+            if not lines:
+                continue
+            self.env.cr.execute(
                 SQL(
-                    "SELECT id FROM purchase_order_line WHERE id IN %s "
-                    "ORDER BY id FOR UPDATE",
-                    tuple(purchase_lines.ids),
-                )
-            )
-        if sale_lines:
-            self.env.execute_query(
-                SQL(
-                    "SELECT id FROM sale_order_line WHERE id IN %s "
-                    "ORDER BY id FOR UPDATE",
-                    tuple(sale_lines.ids),
-                )
+                    "SELECT id FROM %s WHERE id IN %s ORDER BY id %s",
+                    SQL.identifier(table),
+                    tuple(sorted(lines.ids)),
+                    mode,
+                ),
+                log_exceptions=False,
             )
 
     @api.model
@@ -654,9 +665,29 @@ class WholtraAllocation(models.Model):
             ]
             self._check_new_quantities(rows, exclude_ids=self.ids)
         old_lines = (self.sale_line_id, self.purchase_line_id)
+        releases = self._wholtra_is_release(vals)
         res = super().write(vals)
-        self._touch_lines(*old_lines)
+        if not releases:
+            self._touch_lines(*old_lines)
         return res
+
+    def _wholtra_is_release(self, vals):
+        """True when `vals` only gives quantity back (cancelled, or a lower
+        quantity) on active allocations: a concurrent transaction that read the
+        lines before us can then only have seen less room than there is — it
+        cannot over-allocate — so their rows are not bumped (a delivery or a
+        reduced order does not collide with the confirmations planning the
+        same purchase lines)."""
+        if set(vals) - {"state", "quantity"} or not self:
+            return False
+        if "state" in vals and vals["state"] != "cancelled":
+            return False
+        if any(a.state not in ACTIVE_STATES for a in self):
+            return False
+        qty = vals.get("quantity")
+        return qty is None or all(
+            a.product_id.uom_id.compare(qty, a.quantity) <= 0 for a in self
+        )
 
     def unlink(self):
         self._check_firm_access()
@@ -679,20 +710,21 @@ class WholtraAllocation(models.Model):
         purchase_lines = (
             purchase_lines or self.env["purchase.order.line"]
         ) | self.purchase_line_id
-        if purchase_lines:
+        # rows locked in one order everywhere (purchase then sale lines, ids
+        # ascending, as `_lock_lines`): two transactions never deadlock here
+        for table, lines in (
+            ("purchase_order_line", purchase_lines),
+            ("sale_order_line", sale_lines),
+        ):
+            if not lines:
+                continue
             self.env.execute_query(
                 SQL(
-                    "UPDATE purchase_order_line SET wholtra_alloc_version = "
-                    "COALESCE(wholtra_alloc_version, 0) + 1 WHERE id IN %s",
-                    tuple(purchase_lines.ids),
-                )
-            )
-        if sale_lines:
-            self.env.execute_query(
-                SQL(
-                    "UPDATE sale_order_line SET wholtra_alloc_version = "
-                    "COALESCE(wholtra_alloc_version, 0) + 1 WHERE id IN %s",
-                    tuple(sale_lines.ids),
+                    "UPDATE %(t)s SET wholtra_alloc_version = "
+                    "COALESCE(wholtra_alloc_version, 0) + 1 WHERE id IN ("
+                    "SELECT id FROM %(t)s WHERE id IN %(ids)s ORDER BY id FOR UPDATE)",
+                    t=SQL.identifier(table),
+                    ids=tuple(sorted(lines.ids)),
                 )
             )
         purchase_lines.invalidate_recordset(["wholtra_alloc_version"])

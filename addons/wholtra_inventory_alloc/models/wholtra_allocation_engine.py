@@ -117,7 +117,10 @@ class WholtraAllocationEngine(models.AbstractModel):
         return len(SaleLine._read_group(domain, ["company_id", "product_id"]))
 
     @api.model
-    def _run(self, companies, products=None, commit=False):
+    def _run(self, companies, products=None, commit=False, nowait=False):
+        """Plan the open demand of `companies` (of `products`). `nowait`: the
+        product rows are locked without waiting (`_lock_lines`); a row another
+        transaction holds raises LockNotAvailable (the caller queues instead)."""
         stats = {"created": 0, "updated": 0, "removed": 0}
         SaleLine = self.env["sale.order.line"]
         for company in companies:
@@ -141,7 +144,7 @@ class WholtraAllocationEngine(models.AbstractModel):
                         )
                         chunk_stats = {}
                 else:
-                    chunk_stats = self._plan_products(company, chunk)
+                    chunk_stats = self._plan_products(company, chunk, nowait=nowait)
                 for key, val in chunk_stats.items():
                     stats[key] += val
                 if commit:
@@ -263,7 +266,7 @@ class WholtraAllocationEngine(models.AbstractModel):
     # Planning
     # ------------------------------------------------------------------
     @api.model
-    def _plan_products(self, company, products):
+    def _plan_products(self, company, products, nowait=False):
         Alloc = self.env["wholtra.allocation"].sudo()
         demand = self._get_demand(company, products)
         supply = self._get_supply(company, products)
@@ -279,7 +282,9 @@ class WholtraAllocationEngine(models.AbstractModel):
         )
         # serialise with manual allocations and other engine runs
         Alloc._lock_lines(
-            demand | existing.sale_line_id, supply | existing.purchase_line_id
+            demand | existing.sale_line_id,
+            supply | existing.purchase_line_id,
+            nowait=nowait,
         )
         reserved = demand._wholtra_reserved_quantities()
         free_stock = self._get_free_stock(company, products)

@@ -11,6 +11,8 @@ _logger = logging.getLogger(__name__)
 # products re-planned per committed batch (one engine chunk)
 BATCH_SIZE = 200
 CRON_XMLID = "wholtra_inventory_alloc.ir_cron_wholtra_allocation_replan"
+# high bits of the advisory lock key of a (company, product) being re-planned
+ADVISORY_NAMESPACE = 0x57A1 << 48
 
 
 class WholtraAllocationQueue(models.Model):
@@ -18,12 +20,16 @@ class WholtraAllocationQueue(models.Model):
 
     A change that can move a plan (a purchase line's quantity or date, a purchase
     order confirmed or cancelled, a receipt validated, an order confirmed,
-    cancelled or its quantity changed) queues its (company, product) pairs — one
-    row per pair (unique), whatever the number of changes — and triggers the
-    re-plan scheduled action. The scheduled action claims rows in batches with
-    ``FOR UPDATE SKIP LOCKED`` (two workers share the queue, a product is never
-    planned by both at once), re-plans exactly those products and deletes their
-    rows in the same committed transaction (a killed run leaves them queued).
+    cancelled or its quantity changed) queues its (company, product) pairs and
+    triggers the re-plan scheduled action. Append-only: a change inserts rows,
+    never updates one, so queueing never conflicts with another transaction
+    (no serialisation failure on a hot product in REPEATABLE READ); the claimer
+    deduplicates. The scheduled action claims rows in batches with
+    ``FOR UPDATE SKIP LOCKED``, takes a transaction advisory lock per product
+    (two workers share the queue, a product is never planned by both at once),
+    re-plans exactly those products and deletes the rows its snapshot saw in
+    the same committed transaction (a killed run leaves them queued; a row
+    queued after its snapshot stays: the change is planned by the next run).
     System-maintained: no user creates or edits rows.
     """
 
@@ -46,10 +52,7 @@ class WholtraAllocationQueue(models.Model):
         help="Who asked for the re-plan (Run allocation): told the outcome.",
     )
 
-    _company_product_uniq = models.Constraint(
-        "UNIQUE(company_id, product_id)",
-        "A product is queued once per company.",
-    )
+    _company_product_idx = models.Index("(company_id, product_id)")
 
     # ------------------------------------------------------------------
     # Queueing
@@ -57,10 +60,10 @@ class WholtraAllocationQueue(models.Model):
     @api.model
     def _wholtra_queue(self, pairs, user=None, trigger=True):
         """Queue (company id, product id) pairs for re-planning and trigger the
-        scheduled action. Only companies using the allocation; one row per pair.
-        A queued pair whose row a running re-plan holds waits for it (the
-        re-plan might not see this transaction's change): the pair is queued
-        again after it."""
+        scheduled action. Only companies using the allocation; one new row per
+        pair and transaction (plain INSERT: no row of another transaction is touched, nothing
+        waits or conflicts; a re-plan running now does not delete a row it did
+        not see, so the change is planned after it)."""
         pairs = sorted({(c, p) for c, p in pairs if c and p})
         if not pairs:
             return 0
@@ -73,15 +76,20 @@ class WholtraAllocationQueue(models.Model):
             SQL(
                 "INSERT INTO wholtra_allocation_queue "
                 "(company_id, product_id, queued_at, user_id) "
-                "SELECT c, p, %s, %s FROM unnest(%s::int[], %s::int[]) AS t(c, p) "
-                "ORDER BY c, p "
-                "ON CONFLICT (company_id, product_id) DO UPDATE "
-                "SET queued_at = EXCLUDED.queued_at, "
-                "user_id = COALESCE(EXCLUDED.user_id, wholtra_allocation_queue.user_id)",
-                fields.Datetime.now(),
-                user.id if user else None,
-                [c for c, _p in pairs],
-                [p for _c, p in pairs],
+                "SELECT c, p, %(now)s, %(user)s "
+                "FROM unnest(%(c)s::int[], %(p)s::int[]) AS t(c, p) "
+                # not twice by the same transaction (its own rows only: a row
+                # another transaction committed may be held by a worker whose
+                # snapshot misses this change)
+                "WHERE NOT EXISTS (SELECT 1 FROM wholtra_allocation_queue q "
+                "WHERE q.company_id = t.c AND q.product_id = t.p "
+                "AND q.xmin = pg_current_xact_id()::xid "
+                "AND (%(user)s::int IS NULL OR q.user_id = %(user)s)) "
+                "ORDER BY c, p",
+                now=fields.Datetime.now(),
+                user=user.id if user else None,
+                c=[c for c, _p in pairs],
+                p=[p for _c, p in pairs],
             )
         )
         if trigger:
@@ -152,15 +160,64 @@ class WholtraAllocationQueue(models.Model):
             return None
 
     @api.model
+    def _wholtra_lock_products(self, pairs):
+        """The (company id, product id) pairs whose transaction advisory lock
+        this transaction got: the others are being planned by another worker
+        (left queued)."""
+        if not pairs:
+            return set()
+        pairs = sorted(pairs)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT c, p, pg_try_advisory_xact_lock(%s::bigint + c::bigint * "
+                "4294967296 + p::bigint) FROM unnest(%s::int[], %s::int[]) AS t(c, p)",
+                ADVISORY_NAMESPACE,
+                [c for c, _p in pairs],
+                [p for _c, p in pairs],
+            )
+        )
+        return {(c, p) for c, p, got in rows if got}
+
+    @api.model
+    def _wholtra_delete_seen(self, pairs, claimed_ids):
+        """Delete the claimed rows and the other rows of `pairs` this snapshot
+        sees and no one holds (duplicates of the same product). A row queued
+        after our snapshot is not seen: it stays, its change is planned next."""
+        self.env.execute_query(
+            SQL("DELETE FROM wholtra_allocation_queue WHERE id = ANY(%s)", claimed_ids)
+        )
+        if not pairs:
+            return
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "DELETE FROM wholtra_allocation_queue WHERE id IN ("
+                        " SELECT q.id FROM wholtra_allocation_queue q"
+                        " JOIN unnest(%s::int[], %s::int[]) AS t(c, p)"
+                        " ON q.company_id = t.c AND q.product_id = t.p"
+                        " ORDER BY q.id FOR UPDATE SKIP LOCKED)",
+                        [c for c, _p in pairs],
+                        [p for _c, p in pairs],
+                    ),
+                    log_exceptions=False,
+                )
+        except SerializationFailure:
+            pass  # a duplicate another worker deleted meanwhile: nothing to do
+
+    @api.model
     def _wholtra_process(self, commit=True, batch_size=BATCH_SIZE, max_batches=None):
-        """Re-plan the queued products, `batch_size` per transaction. Each batch:
-        claim (SKIP LOCKED), plan, delete the claimed rows, commit with
-        ``_commit_progress``. Rerun-safe: a plan is a pure function of the data,
-        a killed batch stays queued. Returns the stats summed."""
+        """Re-plan the queued products, `batch_size` rows per transaction. Each
+        batch: claim (SKIP LOCKED), deduplicate per product, lock each product
+        (advisory, try: one held by another worker is skipped and stays
+        queued), plan, delete the rows seen, commit with ``_commit_progress``.
+        Rerun-safe: a plan is a pure function of the data, a killed batch stays
+        queued. Returns the stats summed."""
         Engine = self.env["wholtra.allocation.engine"].sudo()
         total = {"products": 0, "created": 0, "updated": 0, "removed": 0}
         batches = 0
         failed = set()
+        busy = False
         while max_batches is None or batches < max_batches:
             rows = self._wholtra_claim(batch_size, failed)
             if rows is None and commit:
@@ -169,13 +226,22 @@ class WholtraAllocationQueue(models.Model):
             if not rows:
                 break
             batches += 1
-            by_company = defaultdict(list)
+            mine = self._wholtra_lock_products({(r[1], r[2]) for r in rows})
+            skipped = {r[0] for r in rows if (r[1], r[2]) not in mine}
+            if skipped:
+                # planned by another worker right now: left queued (its
+                # snapshot may not include the change), picked up next run
+                failed |= skipped
+                busy = True
+            rows = [r for r in rows if r[0] not in skipped]
+            by_company = defaultdict(set)
             asked = defaultdict(lambda: defaultdict(int))
             for _id, company_id, product_id, _user_id in rows:
-                by_company[company_id].append(product_id)
+                by_company[company_id].add(product_id)
             companies = self.env["res.company"].browse(list(by_company))
             batch_stats = {}
             done_ids = {row[0] for row in rows}
+            done_pairs = set(mine)
             for company in companies:
                 product_ids = by_company[company.id]
                 stats = {}
@@ -186,15 +252,30 @@ class WholtraAllocationQueue(models.Model):
                                 company,
                                 self.env["product.product"].browse(sorted(product_ids)),
                             )
+                    except SerializationFailure:
+                        # planned by another worker that committed after our
+                        # snapshot: left queued, planned again next run
+                        _logger.info(
+                            "Allocation re-planning of products %s deferred "
+                            "(concurrent update)",
+                            sorted(product_ids),
+                        )
+                        busy = True
+                        ids = {row[0] for row in rows if row[1] == company.id}
+                        failed |= ids
+                        done_ids -= ids
+                        done_pairs -= {(company.id, p) for p in product_ids}
+                        continue
                     except Exception:
                         # left queued for the next run (not retried in this one)
                         _logger.exception(
                             "Allocation re-planning failed for products %s",
-                            product_ids,
+                            sorted(product_ids),
                         )
                         ids = {row[0] for row in rows if row[1] == company.id}
                         failed |= ids
                         done_ids -= ids
+                        done_pairs -= {(company.id, p) for p in product_ids}
                         continue
                 batch_stats[company.id] = stats
                 for key, val in stats.items():
@@ -204,12 +285,7 @@ class WholtraAllocationQueue(models.Model):
                 if user_id and row_id in done_ids:
                     asked[user_id][company_id] += 1
             self.env.flush_all()
-            self.env.execute_query(
-                SQL(
-                    "DELETE FROM wholtra_allocation_queue WHERE id = ANY(%s)",
-                    list(done_ids),
-                )
-            )
+            self._wholtra_delete_seen(done_pairs, list(done_ids))
             if asked:
                 self._wholtra_notify_done(asked, batch_stats)
             if commit:
@@ -224,6 +300,9 @@ class WholtraAllocationQueue(models.Model):
                     break
             else:
                 self.env.invalidate_all()
+        if busy and commit:
+            # what another worker held is planned by a next run
+            self.env.ref(CRON_XMLID).sudo()._trigger()
         return total
 
     @api.model

@@ -2,6 +2,7 @@ from . import (
     test_allocation,
     test_board_perf,
     test_concurrency,
+    test_confirm_contention,
     test_consumption_order,
     test_engine,
     test_fuzz,
