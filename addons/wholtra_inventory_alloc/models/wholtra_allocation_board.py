@@ -86,7 +86,8 @@ class WholtraAllocationBoard(models.Model):
         # state is its order's, a product line has no display type); the
         # reserved and allocated quantities aggregated once per order line and
         # joined to the open lines (reserved demand is driven by the few
-        # assigned moves). Quantities are converted to the product's unit with
+        # assigned moves; open_line is inlined in both uses, not written to a
+        # temporary tuple store: 100k rows at a year's volume). Quantities are converted to the product's unit with
         # the stored factors.
         return SQL(
             """
@@ -101,7 +102,7 @@ class WholtraAllocationBoard(models.Model):
                   FROM wholtra_allocation a
                  WHERE a.state IN ('soft', 'firm')
               GROUP BY a.sale_line_id
-            ), open_line AS (
+            ), open_line AS NOT MATERIALIZED (
                 SELECT sl.id, sl.product_id, sl.company_id, so.partner_id,
                        so.id AS order_id,
                        COALESCE(so.commitment_date, so.date_order) AS date,
