@@ -54,19 +54,6 @@ class WholtraAllocationQueue(models.Model):
 
     _company_product_idx = models.Index("(company_id, product_id)")
 
-    def init(self):
-        # append-only since the queue may hold a product twice: a database
-        # installed with the earlier UNIQUE(company_id, product_id) drops it (Odoo
-        # drops a removed constraint only at uninstall)
-        self.env.cr.execute(
-            "ALTER TABLE wholtra_allocation_queue "
-            "DROP CONSTRAINT IF EXISTS wholtra_allocation_queue_company_product_uniq"
-        )
-        self.env.cr.execute(
-            "DELETE FROM ir_model_constraint "
-            "WHERE name = 'wholtra_allocation_queue_company_product_uniq'"
-        )
-
     # ------------------------------------------------------------------
     # Queueing
     # ------------------------------------------------------------------
