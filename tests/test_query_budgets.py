@@ -24,6 +24,7 @@ import logging
 import os
 
 from flow_common import WholtraFlowCase
+from wholtra_settings import SETTINGS
 
 from odoo import Command
 from odoo.tests import tagged, warmup
@@ -44,54 +45,6 @@ BUDGETS = {
     ("validate", 1): 152,  # measured 149
     # vanilla validation 157 + invoice and post 141 = 298
     ("validate", 25): 274,  # measured 269
-}
-
-SETTINGS = {
-    "wholtra": {
-        # wholtra_orders: account terms (credit limit, MOV / MOQ, overdue hold),
-        # margin floor and discount allowance, price override audit
-        "wholtra_enforce_account_terms": True,
-        "wholtra_hold_overdue_days": 30,
-        "wholtra_margin_control": True,
-        "wholtra_default_margin_floor": 5.0,
-        "wholtra_audit_price_overrides": True,
-        # wholtra_inventory_alloc
-        "wholtra_allocation_enabled": True,
-        "wholtra_allocate_on_confirm": True,
-        "wholtra_presale_policy": "block",
-        "wholtra_alloc_held_last": True,
-        # wholtra_invoicing: invoice on dispatch, posted at once
-        "wholtra_invoice_mode": "dispatch",
-        "wholtra_invoice_auto_post": True,
-        "wholtra_invoice_send_email": False,
-        "wholtra_past_due_grace_days": 2,
-        # wholtra_payments
-        "wholtra_statement_links_enabled": True,
-        "wholtra_statement_link_validity_days": 30,
-        "wholtra_payment_matching_enabled": True,
-        "wholtra_collection_enabled": True,
-        "wholtra_collection_lift_hold": True,
-    },
-    "vanilla": {
-        "wholtra_enforce_account_terms": False,
-        "wholtra_hold_overdue_days": 0,
-        "wholtra_margin_control": False,
-        "wholtra_default_margin_floor": 0.0,
-        "wholtra_audit_price_overrides": False,
-        "wholtra_allocation_enabled": False,
-        "wholtra_allocate_on_confirm": False,
-        "wholtra_presale_policy": "none",
-        "wholtra_alloc_held_last": True,
-        "wholtra_invoice_mode": "manual",
-        "wholtra_invoice_auto_post": False,
-        "wholtra_invoice_send_email": False,
-        "wholtra_past_due_grace_days": 0,
-        "wholtra_statement_links_enabled": False,
-        "wholtra_statement_link_validity_days": 0,
-        "wholtra_payment_matching_enabled": False,
-        "wholtra_collection_enabled": False,
-        "wholtra_collection_lift_hold": True,
-    },
 }
 
 
