@@ -1,7 +1,5 @@
 from collections import defaultdict
 
-from psycopg2.errors import LockNotAvailable, SerializationFailure
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
@@ -163,20 +161,9 @@ class SaleOrder(models.Model):
 
     def _wholtra_plan_now(self, company, products):
         """Plan `products` inside this confirmation when their rows can be locked
-        at once. Another transaction planning or consuming the same products
-        (a concurrent confirmation, a delivery, the re-plan cron) holds them: the
-        confirmation does not wait nor fail on it — the planning is rolled back
-        to its savepoint and the caller queues the products (re-planned seconds
-        later by the scheduled action). False in that case."""
-        try:
-            with self.env.cr.savepoint():
-                self.env["wholtra.allocation.engine"]._run(
-                    company, products=products, nowait=True
-                )
-        except (LockNotAvailable, SerializationFailure):
-            # rolled back to the savepoint (which also cleared the cache)
-            return False
-        return True
+        at once (`_try_run`); False when the caller must queue them."""
+        Engine = self.env["wholtra.allocation.engine"]
+        return Engine._try_run(company, products) is not None
 
     def _action_cancel(self):
         res = super()._action_cancel()

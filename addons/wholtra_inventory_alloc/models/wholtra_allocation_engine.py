@@ -1,6 +1,8 @@
 import logging
 from collections import defaultdict
 
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
 from odoo import Command, api, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
@@ -92,7 +94,33 @@ class WholtraAllocationEngine(models.AbstractModel):
                     "next": {"type": "ir.actions.act_window_close"},
                 },
             }
-        stats = self._run(companies, products=products)
+        stats = self._try_run(companies, products)
+        if stats is None:
+            # another user or the scheduled action is planning these products
+            queued = 0
+            for company in companies:
+                if products:
+                    queued += Queue.sudo()._wholtra_queue(
+                        ((company.id, p.id) for p in products), user=self.env.user
+                    )
+                else:
+                    queued += Queue.sudo()._wholtra_queue_company(
+                        company, user=self.env.user
+                    )
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "info",
+                    "message": self.env._(
+                        "These products are being planned by another user or the "
+                        "scheduled action: %(count)s products queued, you are "
+                        "notified when they are done.",
+                        count=queued,
+                    ),
+                    "next": {"type": "ir.actions.act_window_close"},
+                },
+            }
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -106,6 +134,21 @@ class WholtraAllocationEngine(models.AbstractModel):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    @api.model
+    def _try_run(self, companies, products=None):
+        """Plan now when the product rows can be locked at once; the stats, or
+        None when another transaction planning or consuming the same products
+        (a concurrent confirmation, a delivery, the re-plan cron) holds them or
+        changed them since this transaction began. Nothing waits nor fails on
+        it: the planning is rolled back to its savepoint and the caller queues
+        the products (re-planned seconds later by the scheduled action)."""
+        try:
+            with self.env.cr.savepoint():
+                return self._run(companies, products=products, nowait=True)
+        except (LockNotAvailable, SerializationFailure):
+            # rolled back to the savepoint (which also cleared the cache)
+            return None
 
     @api.model
     def _count_products(self, companies, products=None):

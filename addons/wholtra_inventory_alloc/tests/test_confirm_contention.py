@@ -121,14 +121,23 @@ class TestConfirmContention(BaseCase):
         cursor B creates and confirms an order of `qty` meanwhile. Returns the
         order id. B must finish while A still holds its lock."""
 
-        def confirm():
+        def confirm(env):
+            customer = env["res.partner"].browse(self.customer_ids[customer_index])
+            product = env["product.product"].browse(self.product_id)
+            order = self._order(env, customer, product, qty)
+            order.action_confirm()
+            return order.id
+
+        return self._while_locked(table, row_id, confirm)
+
+    def _while_locked(self, table, row_id, func):
+        """Cursor A locks `table` row `row_id` (its transaction stays open);
+        `func(env)` runs meanwhile in cursor B and is committed. Returns its
+        result. B must finish while A still holds its lock."""
+
+        def run():
             with self.registry.cursor() as cr:
-                env = api.Environment(cr, api.SUPERUSER_ID, {})
-                customer = env["res.partner"].browse(self.customer_ids[customer_index])
-                product = env["product.product"].browse(self.product_id)
-                order = self._order(env, customer, product, qty)
-                order.action_confirm()
-                return order.id
+                return func(api.Environment(cr, api.SUPERUSER_ID, {}))
 
         with (
             patch.object(Registry, "_lock", DummyRLock()),
@@ -142,15 +151,15 @@ class TestConfirmContention(BaseCase):
                     row_id,
                 )
             )
-            future = executor.submit(confirm)
+            future = executor.submit(run)
             try:
-                order_id = future.result(timeout=60)
+                result = future.result(timeout=60)
             except TimeoutError:
                 cr_a.rollback()  # let B finish, then fail
                 future.result()
-                self.fail("the confirmation waited for the other transaction")
+                self.fail("it waited for the other transaction")
             cr_a.rollback()
-        return order_id
+        return result
 
     def _check_queued_then_allocated(self, order_id, qty):
         with self.registry.cursor() as cr:
@@ -204,6 +213,31 @@ class TestConfirmContention(BaseCase):
             "sale_order_line", self.first_line_id, 2, 2
         )
         self._check_queued_then_allocated(order_id, 2)
+
+    def test_4_run_allocation_button(self):
+        """*Run allocation* on an order while another transaction holds the
+        purchase line: the user is told the products are queued (no wait, no
+        error after retries), and the queue allocates the order afterwards."""
+        # the purchase line's last unit (10 = 3 + 4 + 2 + 1)
+        order_id = self._confirm_while_locked("purchase_order_line", self.pl_id, 1, 1)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            env["wholtra.allocation.queue"].search(
+                [("product_id", "=", self.product_id)]
+            ).unlink()
+
+        def run_allocation(env):
+            return env["sale.order"].browse(order_id).action_wholtra_run_allocation()
+
+        action = self._while_locked("purchase_order_line", self.pl_id, run_allocation)
+        self.assertEqual(action["params"]["type"], "info")
+        self.assertIn("queued", action["params"]["message"])
+        self._check_queued_then_allocated(order_id, 1)
+        # without contention the button plans at once
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            action = env["sale.order"].browse(order_id).action_wholtra_run_allocation()
+            self.assertEqual(action["params"]["type"], "success")
 
     def test_3_queueing_does_not_collide(self):
         """Queueing a product is append-only: a transaction whose snapshot

@@ -514,7 +514,11 @@ class ResPartner(models.Model):
             return reasons
         if company.account_use_credit_limit:
             commercials_sudo = commercials.sudo().with_company(company)
-            for partner_sudo in commercials_sudo.filtered("credit_limit"):
+            limited = commercials_sudo.filtered("credit_limit")
+            # Odoo computes the partners' currency (that rounds credit) one partner
+            # at a time: read their companies for all of them at once
+            limited.fetch(["company_id"])
+            for partner_sudo in limited:
                 extra = extra_amounts.get(partner_sudo.id, 0.0)
                 exposure = partner_sudo.credit + partner_sudo.credit_to_invoice + extra
                 if currency.compare_amounts(exposure, partner_sudo.credit_limit) > 0:
