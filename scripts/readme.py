@@ -14,7 +14,12 @@ ORDER = [
     "wholtra_payments",
 ]
 START, END = "<!-- addons:start (scripts/readme.py) -->", "<!-- addons:end -->"
-PARTS = [("DESCRIPTION.md", None), ("CONFIGURE.md", "Configure"), ("USAGE.md", "Use")]
+PARTS = [
+    ("DESCRIPTION.md", None),
+    ("CONFIGURE.md", "Configure"),
+    ("USAGE.md", "Use"),
+    ("API.md", "External API"),
+]
 
 
 def demote(text):
