@@ -570,6 +570,13 @@ class TestBenchArAging(TransactionCase):
         Move = env["account.move"]
         results = []
         self._time(
+            "aging pivot (default rows): read_group salesperson x bucket",
+            lambda: Aging.formatted_read_group(
+                [], ["invoice_user_id", "bucket"], ["amount_residual:sum"]
+            ),
+            results,
+        )
+        self._time(
             "aging pivot: read_group partner x bucket",
             lambda: Aging.formatted_read_group(
                 [], ["partner_id", "bucket"], ["amount_residual:sum"]
