@@ -12,6 +12,7 @@
     "depends": [
         "wholtra_orders",
         "purchase_stock",
+        "base_automation",
     ],
     "data": [
         "security/wholtra_inventory_alloc_security.xml",
@@ -27,6 +28,7 @@
         "wizards/wholtra_allocation_wizard_views.xml",
         "views/menus.xml",
         "data/ir_cron_data.xml",
+        "data/webhook_examples.xml",
     ],
     "demo": ["demo/wholtra_inventory_alloc_demo.xml"],
 }

@@ -197,6 +197,26 @@ class SaleOrder(models.Model):
         products = self.order_line.product_id.filtered("is_storable")
         return self.env["wholtra.allocation.engine"]._action_run(companies, products)
 
+    def wholtra_get_availability(self):
+        """Stock figures, allocation status and promised date of every line of
+        these orders (see ``sale.order.line.wholtra_get_availability``).
+
+        Caller: Sales / User or Inventory / User.
+
+        :return: ``[{"line_id", "product_id", "quantity", "on_hand", "free",
+            "incoming", "next_eta", "reserved", "allocated", "allocation_status",
+            "promised_date"}]`` for the product lines, in order.
+        :raises AccessError: the caller lacks the groups or may not read an order.
+        :raises MissingError: an order does not exist.
+        :raises UserError: no ids.
+        """
+        Alloc = self.env["wholtra.allocation"]
+        Alloc._wholtra_check_group(
+            "sales_team.group_sale_salesman", "stock.group_stock_user"
+        )
+        Alloc._wholtra_check_records(self)
+        return self.order_line._wholtra_availability_rows()
+
     def action_wholtra_view_allocations(self):
         """The allocations of these orders (sales and inventory users)."""
         Alloc = self.env["wholtra.allocation"]

@@ -3,7 +3,7 @@ from collections import defaultdict
 from markupsafe import Markup, escape
 
 from odoo import SUPERUSER_ID, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -520,9 +520,9 @@ class SaleOrderLine(models.Model):
             ]
         )
 
-    def action_wholtra_allocate(self):
-        """Open the allocation wizard for one confirmed order line (inventory
-        users)."""
+    def _wholtra_check_allocatable(self):
+        """One confirmed order line of a storable product, in a company that
+        allocates, which the inventory user may access."""
         Alloc = self.env["wholtra.allocation"]
         Alloc._wholtra_check_group("stock.group_stock_user")
         Alloc._wholtra_check_records(self)
@@ -541,6 +541,11 @@ class SaleOrderLine(models.Model):
                     "Only confirmed order lines of storable products are allocated."
                 )
             )
+
+    def action_wholtra_allocate(self):
+        """Open the allocation wizard for one confirmed order line (inventory
+        users)."""
+        self._wholtra_check_allocatable()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Allocate to inbound supply"),
@@ -549,6 +554,112 @@ class SaleOrderLine(models.Model):
             "target": "new",
             "context": {"default_sale_line_id": self.id},
         }
+
+    # ------------------------------------------------------------------
+    # External API (JSON-2)
+    # ------------------------------------------------------------------
+    def wholtra_allocate(self, purchase_line_id, quantity, firm=False):
+        """Allocate one confirmed order line to a confirmed purchase line.
+
+        Caller: Inventory / User; ``firm=True``: Inventory / Administrator.
+        Same checks as the Allocate wizard: same product and company, no more
+        than the purchase line still has to receive (less what is allocated) and
+        the order line still has to deliver.
+
+        :param int purchase_line_id: id of a ``purchase.order.line`` of a
+            confirmed purchase order.
+        :param float quantity: quantity in the product's unit, positive.
+        :param bool firm: True for a firm allocation (the engine never re-plans it).
+        :return: ``{"allocation_id": int, "state": "soft"|"firm",
+            "quantity": float, "promised_date": "YYYY-MM-DD HH:MM:SS"|false}``
+            (promised date: ETA of the purchase line plus the customer lead time).
+        :raises AccessError: the caller lacks the group.
+        :raises MissingError: the order line or purchase line does not exist.
+        :raises ValidationError: bad quantity, other product or company, purchase
+            order not confirmed, not enough left to allocate.
+        :raises UserError: the line is not a confirmed storable line, or
+            allocation is not enabled for its company.
+        """
+        self._wholtra_check_allocatable()
+        Alloc = self.env["wholtra.allocation"]
+        if firm not in (True, False):
+            raise ValidationError(self.env._("firm is true or false."))
+        if firm:
+            Alloc._wholtra_check_group("stock.group_stock_manager")
+        if (
+            isinstance(purchase_line_id, bool)
+            or not isinstance(purchase_line_id, int)
+            or purchase_line_id <= 0
+        ):
+            raise ValidationError(
+                self.env._("purchase_line_id is the id of a purchase order line.")
+            )
+        purchase_line = self.env["purchase.order.line"].browse(purchase_line_id)
+        if not purchase_line.exists():
+            raise MissingError(
+                self.env._("Purchase line %(id)s does not exist.", id=purchase_line_id)
+            )
+        purchase_line.check_access("read")
+        Alloc._check_quantity_value(quantity)
+        alloc = Alloc.create(
+            {
+                "sale_line_id": self.id,
+                "purchase_line_id": purchase_line.id,
+                "quantity": quantity,
+                "state": "firm" if firm else "soft",
+            }
+        )
+        alloc_sudo = alloc.sudo()
+        return {
+            "allocation_id": alloc.id,
+            "state": alloc_sudo.state,
+            "quantity": alloc_sudo.quantity,
+            "promised_date": fields.Datetime.to_string(alloc_sudo.date_promised)
+            or False,
+        }
+
+    def wholtra_get_availability(self):
+        """Stock figures, allocation status and promised date of order lines.
+
+        Caller: Sales / User or Inventory / User. Section and note lines are
+        skipped. The figures are those of the order line's screen (one
+        definition): stock of the order's warehouse, in the product's unit.
+
+        :return: ``[{"line_id", "product_id", "quantity" (ordered, in the line's
+            unit), "on_hand", "free", "incoming", "next_eta", "reserved",
+            "allocated", "allocation_status", "promised_date"}]``; dates as
+            ``"YYYY-MM-DD HH:MM:SS"`` (UTC) or false. ``allocation_status``:
+            none, reserved, allocated, partial, unallocated.
+        :raises AccessError: the caller lacks the groups or may not read a line.
+        :raises MissingError: a line does not exist.
+        :raises UserError: no ids.
+        """
+        Alloc = self.env["wholtra.allocation"]
+        Alloc._wholtra_check_group(
+            "sales_team.group_sale_salesman", "stock.group_stock_user"
+        )
+        Alloc._wholtra_check_records(self)
+        return self._wholtra_availability_rows()
+
+    def _wholtra_availability_rows(self):
+        to_string = fields.Datetime.to_string
+        return [
+            {
+                "line_id": line.id,
+                "product_id": line.product_id.id,
+                "quantity": line.product_uom_qty,
+                "on_hand": line.wholtra_qty_on_hand,
+                "free": line.wholtra_qty_free,
+                "incoming": line.wholtra_qty_incoming,
+                "next_eta": to_string(line.wholtra_next_eta) or False,
+                "reserved": line.wholtra_qty_reserved,
+                "allocated": line.wholtra_qty_allocated,
+                "allocation_status": line.wholtra_alloc_status,
+                "promised_date": to_string(line.wholtra_promised_date) or False,
+            }
+            for line in self
+            if not line.display_type
+        ]
 
     def action_wholtra_view_allocations(self):
         """The allocations of these order lines (sales and inventory users)."""

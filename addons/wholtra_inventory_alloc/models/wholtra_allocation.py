@@ -746,24 +746,74 @@ class WholtraAllocation(models.Model):
             )
         self._check_firm_access()
 
+    def _wholtra_set_state(self, group, states, new_state):
+        """The one state change of the buttons and the API: rights, existence,
+        current state, firm protection, then the write (sudo: a system update
+        the checks above authorised)."""
+        self._check_state_action(group, states)
+        self.sudo().write({"state": new_state})
+
+    def _wholtra_api_result(self):
+        return [
+            {"allocation_id": a.id, "state": a.state, "quantity": a.quantity}
+            for a in self.sudo()
+        ]
+
     def action_make_firm(self):
         """Protect soft allocations from re-planning (inventory managers)."""
-        self._check_state_action(STOCK_MANAGER, ("soft",))
-        allocs_sudo = self.sudo()
-        allocs_sudo.write({"state": "firm"})
+        self._wholtra_set_state(STOCK_MANAGER, ("soft",), "firm")
         return True
 
     def action_make_soft(self):
         """Let the engine re-plan firm allocations again (inventory managers)."""
-        self._check_state_action(STOCK_MANAGER, ("firm",))
-        allocs_sudo = self.sudo()
-        allocs_sudo.write({"state": "soft"})
+        self._wholtra_set_state(STOCK_MANAGER, ("firm",), "soft")
         return True
 
     def action_release(self):
         """Give the quantity back to the purchase line (inventory users; firm
         allocations: inventory managers)."""
-        self._check_state_action(STOCK_USER, ACTIVE_STATES)
-        allocs_sudo = self.sudo()
-        allocs_sudo.write({"state": "cancelled"})
+        self._wholtra_set_state(STOCK_USER, ACTIVE_STATES, "cancelled")
         return True
+
+    # ------------------------------------------------------------------
+    # External API (JSON-2)
+    # ------------------------------------------------------------------
+    def wholtra_release(self):
+        """Release active allocations: their quantity goes back to the purchase line.
+
+        Caller: Inventory / User; a firm allocation: Inventory / Administrator.
+
+        :return: ``[{"allocation_id": int, "state": "cancelled", "quantity": float}]``
+        :raises UserError: no ids, or an allocation is not soft or firm.
+        :raises MissingError: an id does not exist.
+        :raises AccessError: the caller lacks the group, or the allocation is firm
+            and the caller is not an inventory manager.
+        """
+        self._wholtra_set_state(STOCK_USER, ACTIVE_STATES, "cancelled")
+        return self._wholtra_api_result()
+
+    def wholtra_make_firm(self):
+        """Make soft allocations firm: the engine no longer re-plans them.
+
+        Caller: Inventory / Administrator.
+
+        :return: ``[{"allocation_id": int, "state": "firm", "quantity": float}]``
+        :raises UserError: no ids, or an allocation is not soft.
+        :raises MissingError: an id does not exist.
+        :raises AccessError: the caller is not an inventory manager.
+        """
+        self._wholtra_set_state(STOCK_MANAGER, ("soft",), "firm")
+        return self._wholtra_api_result()
+
+    def wholtra_make_soft(self):
+        """Make firm allocations soft again: the engine may re-plan them.
+
+        Caller: Inventory / Administrator.
+
+        :return: ``[{"allocation_id": int, "state": "soft", "quantity": float}]``
+        :raises UserError: no ids, or an allocation is not firm.
+        :raises MissingError: an id does not exist.
+        :raises AccessError: the caller is not an inventory manager.
+        """
+        self._wholtra_set_state(STOCK_MANAGER, ("firm",), "soft")
+        return self._wholtra_api_result()

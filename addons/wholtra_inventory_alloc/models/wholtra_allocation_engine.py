@@ -4,7 +4,7 @@ from collections import defaultdict
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import Command, api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.fields import Domain
 
 _logger = logging.getLogger(__name__)
@@ -67,73 +67,145 @@ class WholtraAllocationEngine(models.AbstractModel):
         """Plan at once when the work is small (the user sees the result); hand
         larger runs to the re-plan scheduled action, which notifies the user
         when their products are done."""
-        self.env["wholtra.allocation"].check_access("create")
-        Queue = self.env["wholtra.allocation.queue"]
-        count = self._count_products(companies, products)
-        if count > self._sync_limit:
-            queued = 0
-            for company in companies:
-                if products:
-                    queued += Queue.sudo()._wholtra_queue(
-                        ((company.id, p.id) for p in products), user=self.env.user
-                    )
-                else:
-                    queued += Queue.sudo()._wholtra_queue_company(
-                        company, user=self.env.user
-                    )
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "info",
-                    "message": self.env._(
-                        "Allocation of %(count)s products queued: it runs in the "
-                        "background and you are notified as it progresses.",
-                        count=queued,
-                    ),
-                    "next": {"type": "ir.actions.act_window_close"},
-                },
-            }
-        stats = self._try_run(companies, products)
-        if stats is None:
-            # another user or the scheduled action is planning these products
-            queued = 0
-            for company in companies:
-                if products:
-                    queued += Queue.sudo()._wholtra_queue(
-                        ((company.id, p.id) for p in products), user=self.env.user
-                    )
-                else:
-                    queued += Queue.sudo()._wholtra_queue_company(
-                        company, user=self.env.user
-                    )
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "info",
-                    "message": self.env._(
-                        "These products are being planned by another user or the "
-                        "scheduled action: %(count)s products queued, you are "
-                        "notified when they are done.",
-                        count=queued,
-                    ),
-                    "next": {"type": "ir.actions.act_window_close"},
-                },
-            }
+        result = self._wholtra_run_or_queue(companies, products)
+        if "planned" in result:
+            return self._wholtra_notification(
+                "success",
+                self.env._(
+                    "Allocation planned: %(created)s created, %(updated)s updated, "
+                    "%(removed)s re-planned.",
+                    **result["planned"],
+                ),
+            )
+        if result["contended"]:
+            message = self.env._(
+                "These products are being planned by another user or the "
+                "scheduled action: %(count)s products queued, you are "
+                "notified when they are done.",
+                count=result["queued"],
+            )
+        else:
+            message = self.env._(
+                "Allocation of %(count)s products queued: it runs in the "
+                "background and you are notified as it progresses.",
+                count=result["queued"],
+            )
+        return self._wholtra_notification("info", message)
+
+    @api.model
+    def _wholtra_notification(self, kind, message):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
-                "message": self.env._(
-                    "Allocation planned: %(created)s created, %(updated)s updated, "
-                    "%(removed)s re-planned.",
-                    **stats,
-                ),
+                "type": kind,
+                "message": message,
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
+
+    @api.model
+    def _wholtra_run_or_queue(self, companies, products=None):
+        """The one rule of the button, the API and the confirmation: plan at once
+        when at most `_sync_limit` products have open demand and their rows can
+        be locked at once (`_try_run`); queue them for the re-plan scheduled
+        action otherwise (the user is notified as they are done).
+
+        :return: ``{"planned": {"created", "updated", "removed"}}`` or
+            ``{"queued": n, "contended": bool}``.
+        """
+        self.env["wholtra.allocation"].check_access("create")
+        count = self._count_products(companies, products)
+        if count <= self._sync_limit:
+            stats = self._try_run(companies, products)
+            if stats is not None:
+                return {"planned": stats}
+        Queue = self.env["wholtra.allocation.queue"].sudo()
+        queued = 0
+        for company in companies:
+            if products:
+                queued += Queue._wholtra_queue(
+                    ((company.id, p.id) for p in products), user=self.env.user
+                )
+            else:
+                queued += Queue._wholtra_queue_company(company, user=self.env.user)
+        return {"queued": queued, "contended": count <= self._sync_limit}
+
+    @api.model
+    def wholtra_run(self, product_ids=None, order_ids=None):
+        """Plan the open demand on the inbound supply (the Run Allocation button).
+
+        Caller: Inventory / User. Without arguments: every product of the
+        caller's companies that allocate. With ``order_ids`` and/or
+        ``product_ids``: only those products (the storable products of the
+        orders). Small runs are planned at once; runs over 200 products, or whose
+        products another transaction is planning, are queued for the re-plan
+        scheduled action (the caller is notified in Odoo as they are done).
+
+        :param list product_ids: ids of ``product.product`` (optional).
+        :param list order_ids: ids of confirmed ``sale.order`` (optional).
+        :return: ``{"planned": {"created": int, "updated": int, "removed": int}}``
+            or ``{"queued": int}`` (number of products queued).
+        :raises AccessError: the caller is not an inventory user, or may not
+            read an order.
+        :raises MissingError: a product or order does not exist.
+        :raises ValidationError: ids are not a list of integers.
+        :raises UserError: allocation not enabled, or an order not confirmed.
+        """
+        Alloc = self.env["wholtra.allocation"]
+        Alloc._wholtra_check_group("stock.group_stock_user")
+
+        def records(model, ids, label):
+            if ids is None:
+                return None
+            if not isinstance(ids, list) or any(
+                isinstance(i, bool) or not isinstance(i, int) or i <= 0 for i in ids
+            ):
+                raise ValidationError(
+                    self.env._("%(arg)s is a list of record ids.", arg=label)
+                )
+            recs = self.env[model].browse(ids)
+            if len(recs.exists()) != len(recs):
+                raise MissingError(self.env._("Some %(arg)s do not exist.", arg=label))
+            recs.check_access("read")
+            return recs
+
+        products = records("product.product", product_ids, "product_ids")
+        orders = records("sale.order", order_ids, "order_ids")
+        companies = self.env.companies.filtered("wholtra_allocation_enabled")
+        if orders:
+            if any(order.state != "sale" for order in orders):
+                raise UserError(
+                    self.env._("Confirm the order before allocating supply to it.")
+                )
+            companies = orders.company_id.filtered("wholtra_allocation_enabled")
+            if companies != orders.company_id:
+                raise UserError(
+                    self.env._(
+                        "Allocation to inbound supply is not enabled for "
+                        "%(companies)s.",
+                        companies=", ".join(
+                            (orders.company_id - companies).mapped("name")
+                        ),
+                    )
+                )
+        if not companies:
+            raise UserError(
+                self.env._(
+                    "Allocation to inbound supply is not enabled for your companies "
+                    "(Inventory settings)."
+                )
+            )
+        if products is not None or orders is not None:
+            products = (products or self.env["product.product"]) | (
+                orders.order_line.product_id if orders else self.env["product.product"]
+            )
+            products = products.filtered("is_storable")
+            if not products:
+                return {"planned": {"created": 0, "updated": 0, "removed": 0}}
+        result = self._wholtra_run_or_queue(companies, products)
+        result.pop("contended", None)
+        return result
 
     @api.model
     def _try_run(self, companies, products=None):

@@ -1,5 +1,6 @@
 from . import (
     test_allocation,
+    test_api,
     test_board_perf,
     test_concurrency,
     test_confirm_contention,
