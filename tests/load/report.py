@@ -1,6 +1,7 @@
-"""Print the load test's figures (Locust CSV) and DB checks, Wholtra and vanilla side by
-side. Usage: report.py OUTDIR (scripts/load's output folder). Exit 1 when a check of any
-run failed or a run is missing its results."""
+"""Print the load test's figures (Locust CSV) and DB checks side by side: Wholtra (every
+role), Wholtra with vanilla's mix, vanilla. Usage: report.py OUTDIR (scripts/load's output
+folder). Exit 1 when a check of a Wholtra run failed or the Wholtra run is missing its
+results (vanilla is the reference: its figures are printed, never failed)."""
 
 import csv
 import json
@@ -8,7 +9,13 @@ import sys
 from pathlib import Path
 
 out = Path(sys.argv[1])
-modes = [m for m in ("wholtra", "vanilla") if (out / f"{m}.check.json").exists()]
+# wholtra: every role; wholtra_same: Wholtra with vanilla's mix (order entry, confirm,
+# validate) — the like-for-like comparison; vanilla: the reference, never failed
+modes = [
+    m
+    for m in ("wholtra", "wholtra_same", "vanilla")
+    if (out / f"{m}.check.json").exists()
+]
 
 
 def stats(mode):
@@ -50,7 +57,7 @@ for mode in modes:
         flag = "FAIL" if check["count"] else "ok"
         info = f" ({check['info']})" if check.get("info") else ""
         print(f"  {flag:<4} {check['count']:>4}  {name}{info}")
-    if result["failed"]:
+    if result["failed"] and mode != "vanilla":
         status = 1
     errors = json.loads((out / f"{mode}.status.json").read_text())["errors"]
     for name, messages in sorted(errors.items()):
