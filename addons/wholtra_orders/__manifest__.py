@@ -10,6 +10,7 @@
     "development_status": "Alpha",
     "application": True,
     "depends": [
+        "base_automation",
         "sale_management",
         "sale_margin",
         "sale_stock",
@@ -27,6 +28,7 @@
         "views/stock_picking_views.xml",
         "wizards/wholtra_order_approval_wizard_views.xml",
         "views/menus.xml",
+        "data/webhook_examples.xml",
     ],
     "demo": [
         "demo/wholtra_demo_base.xml",

@@ -84,3 +84,87 @@ def hold_memo(env):
         yield
     finally:
         cache.pop(HOLD_MEMO, None)
+
+
+# ---------------------------------------------------------------- External API
+def ensure_records(records):
+    """Clean errors for the ``ids`` of a multi-record API call: none selected is a
+    ``UserError``, a deleted one a ``MissingError``; read access is checked."""
+    if not records:
+        raise UserError(
+            records.env._("Select at least one %(model)s.", model=records._description)
+        )
+    missing = records - records.exists()
+    if missing:
+        raise MissingError(
+            records.env._(
+                "%(model)s %(ids)s does not exist or has been deleted.",
+                model=records._description,
+                ids=", ".join(str(i) for i in missing.ids),
+            )
+        )
+    records.check_access("read")
+    return records
+
+
+def api_number(env, value, label, minimum=0.0, strictly=False):
+    """A finite JSON number (not a boolean) of at least ``minimum`` (over it when
+    ``strictly``) and at most ``MAX_NUMBER``, as a float; else a ``ValidationError``
+    naming ``label``."""
+    number = (
+        float(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else math.nan
+    )
+    if (
+        not math.isfinite(number)
+        or abs(number) > MAX_NUMBER
+        or number < minimum
+        or (strictly and number == minimum)
+    ):
+        raise ValidationError(
+            env._(
+                "%(label)s must be a number %(rule)s %(minimum)s, not %(value)s.",
+                label=label,
+                rule=env._("over") if strictly else env._("of at least"),
+                minimum=minimum,
+                value=str(value)[:30],
+            )
+        )
+    return number
+
+
+def api_record(env, model, value, label, required=True):
+    """The existing record of ``model`` whose id is ``value`` (a positive integer),
+    read access checked; ``None`` / ``False`` give an empty recordset unless
+    ``required``. Clean ``ValidationError`` / ``MissingError`` otherwise."""
+    if value in (None, False) and not required:
+        return env[model]
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationError(
+            env._(
+                "%(label)s must be the id of a %(model)s, not %(value)s.",
+                label=label,
+                model=env[model]._description,
+                value=str(value)[:30],
+            )
+        )
+    record = env[model].browse(value).exists()
+    if not record:
+        raise MissingError(
+            env._(
+                "%(model)s %(id)s (%(label)s) does not exist or has been deleted.",
+                model=env[model]._description,
+                id=value,
+                label=label,
+            )
+        )
+    record.check_access("read")
+    return record
+
+
+def api_reason(env, reason):
+    """A non-empty reason (text), stripped."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise UserError(env._("Enter a reason."))
+    return reason.strip()[:1000]

@@ -1,12 +1,21 @@
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import float_compare, format_amount
 
-from ..tools import HOLD_MEMO, check_finite_numbers, check_group, ensure_one_record
+from ..tools import (
+    HOLD_MEMO,
+    api_number,
+    api_reason,
+    api_record,
+    check_finite_numbers,
+    check_group,
+    ensure_one_record,
+    ensure_records,
+)
 
 CREDIT_MANAGER = "wholtra_orders.group_wholtra_credit_manager"
 MANAGER = "wholtra_orders.group_wholtra_manager"
@@ -458,6 +467,19 @@ class ResPartner(models.Model):
             self.env, MANAGER, self.env._("create a customer's contract prices")
         )
         partner = self.commercial_partner_id
+        partner._wholtra_ensure_contract_pricelist()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "product.pricelist",
+            "res_id": partner.wholtra_contract_pricelist_id.id,
+            "view_mode": "form",
+        }
+
+    def _wholtra_ensure_contract_pricelist(self):
+        """The contract pricelist of this commercial partner, created chained on
+        its tier's pricelist when it has none (the caller checked the rights)."""
+        self.ensure_one()
+        partner = self
         if not partner.wholtra_contract_pricelist_id:
             tier_pricelist = partner.wholtra_tier_id.pricelist_id
             items = []
@@ -478,12 +500,7 @@ class ResPartner(models.Model):
                 }
             )
             partner.wholtra_contract_pricelist_id = pricelist
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "product.pricelist",
-            "res_id": partner.wholtra_contract_pricelist_id.id,
-            "view_mode": "form",
-        }
+        return partner.wholtra_contract_pricelist_id
 
     # ------------------------------------------------------------------- hold
     def _wholtra_hold_reasons_batch(self, extra_amounts=None):
@@ -822,3 +839,445 @@ class ResPartner(models.Model):
                 self.env._("This customer has no confirmed order to repeat.")
             )
         return last_order.action_wholtra_reorder()
+
+    # ---------------------------------------------------- External JSON-2 API
+    # Public methods for integrators (POST /json/2/res.partner/<method>): named
+    # JSON arguments, rights and arguments checked before anything is written,
+    # plain JSON values returned. Documented in readme/API.md and on /doc.
+    def wholtra_set_tier(self, tier_id):
+        """Assign a price tier to customers (sales managers).
+
+        Their orders then take the tier's pricelist (or their contract prices,
+        chained on it) and payment terms. A contact's tier is its company's.
+
+        :param int tier_id: id of an active ``wholtra.price.tier``, or ``false``
+            to take the customers out of their tier
+        :return: per commercial customer ``{"partner_id", "tier_id",
+            "pricelist_id"}``: the pricelist its orders take in the current
+            company (``tier_id`` false when none)
+        :raises AccessError: not a sales manager, or no access to a customer
+        :raises MissingError: a customer or the tier does not exist
+        :raises ValidationError: ``tier_id`` is not a tier id or the tier is
+            archived
+        """
+        check_group(self.env, MANAGER, self.env._("assign a customer's price tier"))
+        ensure_records(self)
+        tier = api_record(
+            self.env, "wholtra.price.tier", tier_id, "tier_id", required=False
+        )
+        if tier and not tier.active:
+            raise ValidationError(
+                self.env._(
+                    "Tier %(tier)s is archived: choose an active tier.",
+                    tier=tier.display_name,
+                )
+            )
+        partners = self.commercial_partner_id
+        partners.check_access("write")
+        partners.write({"wholtra_tier_id": tier.id})
+        return partners._wholtra_api_pricing()
+
+    def _wholtra_api_pricing(self):
+        partners = self.with_company(self.env.company)
+        return [
+            {
+                "partner_id": partner.id,
+                "tier_id": partner.wholtra_tier_id.id or False,
+                "pricelist_id": partner.property_product_pricelist.id or False,
+            }
+            for partner in partners
+        ]
+
+    def wholtra_set_contract_prices(self, prices):
+        """Create or update one customer's contract prices (sales managers).
+
+        Fixed prices per product on the customer's contract pricelist (created
+        chained on its tier's pricelist when missing), as the Contract prices
+        button does. An existing fixed price of the same product, minimum
+        quantity and dates is updated, else a new one is created.
+
+        :param list prices: ``[{"product_id": int, "price": float,
+            "min_quantity": float = 0, "date_start": "YYYY-MM-DD" | null,
+            "date_end": "YYYY-MM-DD" | null}]``; prices in the pricelist's
+            currency; a date-only ``date_end`` includes that whole day (UTC)
+        :return: ``{"pricelist_id": int, "item_ids": [int]}``, the pricelist
+            items in the order of ``prices``
+        :raises AccessError: not a sales manager, or no access to the customer
+            or a product
+        :raises MissingError: the customer or a product does not exist
+        :raises UserError: the customer has no price tier
+        :raises ValidationError: a malformed, negative or duplicated price line
+        """
+        check_group(self.env, MANAGER, self.env._("set a customer's contract prices"))
+        partner = ensure_one_record(self).commercial_partner_id
+        specs = self._wholtra_parse_contract_prices(prices)
+        partner.check_access("write")
+        if not partner.wholtra_tier_id:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no price tier: assign one first "
+                    "(contract prices are chained on the tier's prices).",
+                    customer=partner.display_name,
+                )
+            )
+        pricelist = partner._wholtra_ensure_contract_pricelist()
+        existing = pricelist.item_ids.filtered(lambda i: i.compute_price == "fixed")
+        items = [None] * len(specs)
+        to_create = []
+        for index, spec in enumerate(specs):
+            product = spec["product"]
+            match = existing.filtered(
+                lambda i, s=spec, p=product: i.date_start == s["date_start"]
+                and i.date_end == s["date_end"]
+                and not float_compare(
+                    i.min_quantity, s["min_quantity"], precision_digits=6
+                )
+                and (
+                    (i.applied_on == "0_product_variant" and i.product_id == p)
+                    or (
+                        i.applied_on == "1_product"
+                        and i.product_tmpl_id == p.product_tmpl_id
+                        and p.product_tmpl_id.product_variant_count == 1
+                    )
+                )
+            )[:1]
+            if match:
+                match.fixed_price = spec["price"]
+                items[index] = match.id
+            else:
+                to_create.append(
+                    (
+                        index,
+                        {
+                            "pricelist_id": pricelist.id,
+                            "applied_on": "0_product_variant",
+                            "product_id": product.id,
+                            "product_tmpl_id": product.product_tmpl_id.id,
+                            "compute_price": "fixed",
+                            "fixed_price": spec["price"],
+                            "min_quantity": spec["min_quantity"],
+                            "date_start": spec["date_start"],
+                            "date_end": spec["date_end"],
+                        },
+                    )
+                )
+        created = self.env["product.pricelist.item"].create(
+            [vals for _index, vals in to_create]
+        )
+        for (index, _vals), item in zip(to_create, created, strict=True):
+            items[index] = item.id
+        return {"pricelist_id": pricelist.id, "item_ids": items}
+
+    @api.model
+    def _wholtra_api_datetime(self, value, label, end_of_day=False):
+        """``False`` or the UTC datetime of an ISO date / datetime string."""
+        if value in (None, False, ""):
+            return False
+        try:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            if len(value) <= 10:
+                day = fields.Date.to_date(value)
+                return datetime.combine(day, time(23, 59, 59) if end_of_day else time())
+            return fields.Datetime.to_datetime(value.replace("T", " ")[:19])
+        except (ValueError, TypeError):
+            raise ValidationError(
+                self.env._(
+                    "%(label)s must be an ISO date (YYYY-MM-DD), not %(value)s.",
+                    label=label,
+                    value=str(value)[:30],
+                )
+            ) from None
+
+    @api.model
+    def _wholtra_api_lines(self, lines, label, max_lines=1000):
+        if not isinstance(lines, list) or not lines or len(lines) > max_lines:
+            raise ValidationError(
+                self.env._(
+                    "%(label)s must be a list of 1 to %(max)s objects.",
+                    label=label,
+                    max=max_lines,
+                )
+            )
+        for index, spec in enumerate(lines):
+            if not isinstance(spec, dict):
+                raise ValidationError(
+                    self.env._(
+                        "%(label)s[%(index)s] must be an object.",
+                        label=label,
+                        index=index,
+                    )
+                )
+        return lines
+
+    @api.model
+    def _wholtra_parse_contract_prices(self, prices):
+        specs = []
+        seen = set()
+        allowed = {"product_id", "price", "min_quantity", "date_start", "date_end"}
+        for index, spec in enumerate(self._wholtra_api_lines(prices, "prices")):
+            where = f"prices[{index}]"
+            unknown = set(spec) - allowed
+            if unknown:
+                raise ValidationError(
+                    self.env._(
+                        "%(where)s: unknown keys %(keys)s.",
+                        where=where,
+                        keys=", ".join(sorted(map(str, unknown))),
+                    )
+                )
+            product = api_record(
+                self.env,
+                "product.product",
+                spec.get("product_id"),
+                f"{where}.product_id",
+            )
+            parsed = {
+                "product": product,
+                "price": api_number(self.env, spec.get("price"), f"{where}.price"),
+                "min_quantity": api_number(
+                    self.env, spec.get("min_quantity", 0), f"{where}.min_quantity"
+                ),
+                "date_start": self._wholtra_api_datetime(
+                    spec.get("date_start"), f"{where}.date_start"
+                ),
+                "date_end": self._wholtra_api_datetime(
+                    spec.get("date_end"), f"{where}.date_end", end_of_day=True
+                ),
+            }
+            if (
+                parsed["date_start"]
+                and parsed["date_end"]
+                and parsed["date_start"] > parsed["date_end"]
+            ):
+                raise ValidationError(
+                    self.env._("%(where)s: date_start is after date_end.", where=where)
+                )
+            key = (
+                product.id,
+                round(parsed["min_quantity"], 6),
+                parsed["date_start"],
+                parsed["date_end"],
+            )
+            if key in seen:
+                raise ValidationError(
+                    self.env._(
+                        "%(where)s: %(product)s is listed twice with the same "
+                        "minimum quantity and dates.",
+                        where=where,
+                        product=product.display_name,
+                    )
+                )
+            seen.add(key)
+            specs.append(parsed)
+        return specs
+
+    def wholtra_get_prices(self, lines, date=None):
+        """The prices one customer's sales order lines get (sales users).
+
+        Computed as a quotation of the customer in the current company would
+        price its lines (pricelist, tier, contract prices, fiscal position),
+        nothing is saved.
+
+        :param list lines: ``[{"product_id": int, "quantity": float > 0,
+            "uom_id": int | null}]`` (unit: the product's when null)
+        :param str date: ISO date of the order (today when null)
+        :return: per line ``{"product_id", "quantity", "uom_id", "price_unit",
+            "discount" (%), "price_subtotal" (untaxed, after discount),
+            "currency" (ISO code), "source", "pricelist_id", "rule_id"}``;
+            ``source`` is ``"contract"`` (customer's contract prices),
+            ``"tier"`` (its tier's pricelist), ``"pricelist"`` (another
+            pricelist rule) or ``"list"`` (no rule: the sales price);
+            ``pricelist_id`` the pricelist of the customer's orders,
+            ``rule_id`` the pricelist item that set the price (or false)
+        :raises AccessError: not a sales user, or no access to the customer or
+            a product
+        :raises MissingError: the customer, a product or a unit does not exist
+        :raises ValidationError: malformed lines, quantity not positive, or a
+            product that cannot be sold
+        """
+        check_group(self.env, SALESMAN, self.env._("read a customer's prices"))
+        partner = ensure_one_record(self)
+        specs = []
+        for index, spec in enumerate(self._wholtra_api_lines(lines, "lines")):
+            where = f"lines[{index}]"
+            product = api_record(
+                self.env,
+                "product.product",
+                spec.get("product_id"),
+                f"{where}.product_id",
+            )
+            if not product.sale_ok:
+                raise ValidationError(
+                    self.env._(
+                        "%(where)s: %(product)s cannot be sold.",
+                        where=where,
+                        product=product.display_name,
+                    )
+                )
+            specs.append(
+                {
+                    "product": product,
+                    "quantity": api_number(
+                        self.env,
+                        spec.get("quantity"),
+                        f"{where}.quantity",
+                        strictly=True,
+                    ),
+                    "uom": api_record(
+                        self.env,
+                        "uom.uom",
+                        spec.get("uom_id"),
+                        f"{where}.uom_id",
+                        required=False,
+                    ),
+                }
+            )
+        order_date = self._wholtra_api_datetime(date, "date") or fields.Datetime.now()
+        company = self.env.company
+        order = (
+            self.env["sale.order"]
+            .with_company(company)
+            .new(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "date_order": order_date,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": spec["product"].id,
+                                "product_uom_qty": spec["quantity"],
+                                **(
+                                    {"product_uom_id": spec["uom"].id}
+                                    if spec["uom"]
+                                    else {}
+                                ),
+                            }
+                        )
+                        for spec in specs
+                    ],
+                }
+            )
+        )
+        commercial_sudo = partner.commercial_partner_id.sudo()
+        contract = commercial_sudo.wholtra_contract_pricelist_id
+        tier_pricelist = commercial_sudo.wholtra_tier_id.pricelist_id
+        currency = order.currency_id
+        result = []
+        for line in order.order_line:
+            rule = line._wholtra_api_deciding_rule()
+            if not rule:
+                source = "list"
+            elif contract and rule.pricelist_id == contract:
+                source = "contract"
+            elif tier_pricelist and rule.pricelist_id == tier_pricelist:
+                source = "tier"
+            else:
+                source = "pricelist"
+            result.append(
+                {
+                    "product_id": line.product_id.id,
+                    "quantity": line.product_uom_qty,
+                    "uom_id": line.product_uom_id.id,
+                    "price_unit": line.price_unit,
+                    "discount": line.discount,
+                    "price_subtotal": currency.round(line.price_subtotal),
+                    "currency": currency.name,
+                    "source": source,
+                    "pricelist_id": order.pricelist_id.id or False,
+                    "rule_id": rule.id or False,
+                }
+            )
+        return result
+
+    # -------------------------------------------------- hold over the API
+    def wholtra_get_hold_state(self):
+        """Credit hold state and figures of customers in the current company
+        (sales users, credit managers).
+
+        :return: per commercial customer ``{"partner_id", "on_hold" (orders
+            blocked), "manual" (set by a credit manager), "manual_reason",
+            "reasons" ([str], empty when not on hold), "credit_limit" (null:
+            no limit), "exposure" (receivable + uninvoiced orders),
+            "overdue_amount", "currency"}``, amounts in company currency
+        :raises AccessError: not a sales user, or no access to a customer
+        :raises MissingError: a customer does not exist
+        """
+        check_group(self.env, WHOLTRA_USER, self.env._("read a customer's hold"))
+        ensure_records(self)
+        company = self.env.company
+        currency = company.currency_id
+        partners = self.commercial_partner_id.with_company(company)
+        reasons = partners._wholtra_hold_reasons_batch()
+        overdue = {p.id: p.wholtra_overdue_amount for p in partners}
+        result = []
+        for partner_sudo in partners.sudo():
+            limit = (
+                partner_sudo.credit_limit if company.account_use_credit_limit else 0.0
+            )
+            partner_reasons = reasons.get(partner_sudo.id) or []
+            result.append(
+                {
+                    "partner_id": partner_sudo.id,
+                    "on_hold": bool(partner_reasons),
+                    "manual": partner_sudo.wholtra_hold_manual,
+                    "manual_reason": partner_sudo.wholtra_hold_reason or False,
+                    "reasons": partner_reasons,
+                    "credit_limit": currency.round(limit) if limit else None,
+                    "exposure": currency.round(
+                        partner_sudo.credit + partner_sudo.credit_to_invoice
+                    ),
+                    "overdue_amount": currency.round(overdue[partner_sudo.id]),
+                    "currency": currency.name,
+                }
+            )
+        return result
+
+    def wholtra_set_hold(self, reason):
+        """Put customers on a manual credit hold in the current company
+        (credit managers). Their orders cannot be confirmed nor shipped until
+        the hold is lifted or an order released; logged in the chatter.
+
+        :param str reason: why (shown to the salespeople, required)
+        :return: ``wholtra_get_hold_state()`` of the customers
+        :raises AccessError: not a credit manager, or no access to a customer
+        :raises MissingError: a customer does not exist
+        :raises UserError: no reason given
+        """
+        self._wholtra_check_credit_manager()
+        ensure_records(self)
+        reason = api_reason(self.env, reason)
+        self._wholtra_set_hold(reason)
+        return self.wholtra_get_hold_state()
+
+    def wholtra_lift_hold(self, reason):
+        """Lift the manual credit hold of customers in the current company
+        (credit managers); logged in the chatter. Automatic holds (credit
+        limit, overdue invoices) end when the figures do.
+
+        :param str reason: why (required)
+        :return: ``wholtra_get_hold_state()`` of the customers
+        :raises AccessError: not a credit manager, or no access to a customer
+        :raises MissingError: a customer does not exist
+        :raises UserError: no reason given, or a customer is not on a manual hold
+        """
+        self._wholtra_check_credit_manager()
+        ensure_records(self)
+        reason = api_reason(self.env, reason)
+        not_held = (
+            self.commercial_partner_id.sudo()
+            .with_company(self.env.company)
+            .filtered(lambda p: not p.wholtra_hold_manual)
+        )
+        if not_held:
+            raise UserError(
+                self.env._(
+                    "%(customers)s: not on a manual hold in %(company)s, nothing "
+                    "to lift.",
+                    customers=", ".join(not_held.mapped("display_name")),
+                    company=self.env.company.name,
+                )
+            )
+        self._wholtra_lift_hold(reason)
+        return self.wholtra_get_hold_state()

@@ -2,7 +2,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import float_compare, float_is_zero, format_amount
 
-from ..tools import check_group, ensure_one_record, hold_memo
+from ..tools import api_reason, check_group, ensure_one_record, hold_memo
 
 CREDIT_MANAGER = "wholtra_orders.group_wholtra_credit_manager"
 MANAGER = "wholtra_orders.group_wholtra_manager"
@@ -549,6 +549,38 @@ class SaleOrder(models.Model):
         """Open the wizard releasing this quotation from the credit hold
         (credit managers)."""
         return self._wholtra_open_approval("release_hold")
+
+    def wholtra_release_hold(self, reason):
+        """Release one quotation or order from its customer's credit hold
+        (credit managers): it can then be confirmed and shipped; the hold of
+        the customer stays. Logged in the chatter with the reason.
+
+        :param str reason: why (required)
+        :return: ``{"order_id": int, "released": true, "state": str}``
+        :raises AccessError: not a credit manager, or no access to the order
+        :raises MissingError: the order does not exist
+        :raises UserError: not one order, no reason, the order is cancelled or
+            its customer is not on hold
+        """
+        check_group(
+            self.env,
+            CREDIT_MANAGER,
+            self.env._("Release the credit hold for this order"),
+        )
+        order = ensure_one_record(self)
+        reason = api_reason(self.env, reason)
+        order._wholtra_check_can_approve("release_hold")
+        if not order.wholtra_hold_released:
+            if not order._wholtra_get_hold_block():
+                raise UserError(
+                    self.env._(
+                        "%(order)s: its customer is not on credit hold, there is "
+                        "nothing to release.",
+                        order=order.name,
+                    )
+                )
+            order._wholtra_approve("release_hold", reason)
+        return {"order_id": order.id, "released": True, "state": order.state}
 
     def action_wholtra_approve_margin(self):
         """Open the wizard approving margin and discounts (sales managers)."""

@@ -248,3 +248,33 @@ class SaleOrderLine(models.Model):
         if unflagged:
             unflagged_sudo = unflagged.sudo()
             unflagged_sudo.wholtra_price_overridden = False
+
+    def _wholtra_api_deciding_rule(self):
+        """The pricelist item that set this line's price: the line's rule, or,
+        through a pass-through rule (a contract pricelist's chain to its tier's
+        pricelist), the rule of the pricelist it passes to (False: none)."""
+        self.ensure_one()
+        rule = self.pricelist_item_id
+        seen = set()
+        while (
+            rule
+            and rule.id not in seen
+            and rule.applied_on == "3_global"
+            and rule.compute_price == "formula"
+            and rule.base == "pricelist"
+            and rule.base_pricelist_id
+            and not (
+                rule.price_discount
+                or rule.price_surcharge
+                or rule.price_round
+                or rule.price_min_margin
+                or rule.price_max_margin
+            )
+        ):
+            seen.add(rule.id)
+            rule = self.env["product.pricelist.item"].browse(
+                rule.base_pricelist_id._get_product_rule(
+                    self.product_id, **self._get_pricelist_kwargs()
+                )
+            )
+        return rule

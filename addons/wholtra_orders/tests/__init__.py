@@ -1,4 +1,5 @@
 from . import (
+    test_api,
     test_credit_hold,
     test_fuzz,
     test_hold_tour,
