@@ -609,13 +609,11 @@ class SaleOrderLine(models.Model):
                 "state": "firm" if firm else "soft",
             }
         )
-        alloc_sudo = alloc.sudo()
         return {
             "allocation_id": alloc.id,
-            "state": alloc_sudo.state,
-            "quantity": alloc_sudo.quantity,
-            "promised_date": fields.Datetime.to_string(alloc_sudo.date_promised)
-            or False,
+            "state": alloc.state,
+            "quantity": alloc.quantity,
+            "promised_date": fields.Datetime.to_string(alloc.date_promised) or False,
         }
 
     def wholtra_get_availability(self):

@@ -756,7 +756,7 @@ class WholtraAllocation(models.Model):
     def _wholtra_api_result(self):
         return [
             {"allocation_id": a.id, "state": a.state, "quantity": a.quantity}
-            for a in self.sudo()
+            for a in self
         ]
 
     def action_make_firm(self):

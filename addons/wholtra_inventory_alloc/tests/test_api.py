@@ -220,6 +220,11 @@ class TestAllocationApi(HttpCase):
         self.assertEqual(
             self._availability(self.so_gold)["allocation_status"], "unallocated"
         )
+        # over the synchronous limit the run is queued for the scheduled action
+        Engine = type(self.env["wholtra.allocation.engine"])
+        with patch.object(Engine, "_sync_limit", 0):
+            self.assertEqual(self._run(product_ids=[self.product.id]), {"queued": 1})
+        self.assertEqual(self._availability(self.so_gold)["allocated"], 0.0)
 
     def test_firm_allocation_is_kept_by_the_engine(self):
         """A firm allocation (inventory managers only) is not re-planned for a
