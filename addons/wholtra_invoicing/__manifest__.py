@@ -14,6 +14,7 @@
         "account",
         "wholtra_orders",
         "mail",
+        "base_automation",
     ],
     "data": [
         "security/wholtra_invoicing_security.xml",
@@ -27,6 +28,7 @@
         "wizards/wholtra_dispute_wizard_views.xml",
         "views/menus.xml",
         "data/ir_cron_data.xml",
+        "data/webhook_examples.xml",
     ],
     "demo": ["demo/wholtra_invoicing_demo.xml"],
 }
