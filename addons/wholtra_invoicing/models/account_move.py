@@ -408,3 +408,89 @@ class AccountMove(models.Model):
         moves_sudo = self.sudo()  # the dispute fields are written here only
         moves_sudo.write({"wholtra_disputed": False, "wholtra_dispute_reason": False})
         return True
+
+    # ------------------------------------------------------------------
+    # External API (JSON-2)
+    # ------------------------------------------------------------------
+    def _wholtra_get_dispute_values(self):
+        return [
+            {
+                "move_id": move.id,
+                "disputed": move.wholtra_disputed,
+                "reason": move.wholtra_dispute_reason or None,
+                "ar_status": move.wholtra_ar_status or None,
+            }
+            for move in self
+        ]
+
+    def wholtra_set_dispute(self, reason):
+        """Put posted customer invoices / credit notes in dispute (as the
+        *Dispute* button and its wizard do). Billing users only.
+
+        :param str reason: why the customer disputes them (required).
+        :return: one dict per invoice: ``move_id``, ``disputed`` (true),
+            ``reason``, ``ar_status`` ('disputed' unless already paid).
+        :raise AccessError: not a billing user, or no access to the invoices.
+        :raise MissingError: an invoice does not exist.
+        :raise UserError: no reason, no invoice, or not a posted customer
+            invoice / credit note.
+        """
+        self._wholtra_check_dispute_group()
+        self._wholtra_check_input()
+        self._wholtra_set_dispute(reason)
+        return self._wholtra_get_dispute_values()
+
+    def wholtra_clear_dispute(self, reason=None):
+        """End the dispute of invoices (as the *Resolve dispute* button does);
+        an optional reason is logged in each invoice's chatter. Billing users
+        only.
+
+        :param str reason: optional note (why the dispute is over).
+        :return: one dict per invoice: ``move_id``, ``disputed`` (false),
+            ``reason`` (null), ``ar_status`` (open, partial, past_due, paid).
+        :raise AccessError: not a billing user, or no access to the invoices.
+        :raise MissingError: an invoice does not exist.
+        :raise UserError: no invoice, an invoice not in dispute, or a reason
+            that is not text.
+        """
+        self._wholtra_check_dispute_group()
+        self._wholtra_check_input()
+        if reason is not None and not isinstance(reason, str):
+            raise UserError(self.env._("The reason must be a text."))
+        note = (reason or "").strip()
+        self.action_wholtra_resolve_dispute()
+        if note:
+            for move in self:
+                move.message_post(
+                    body=self.env._("Dispute resolved: %(reason)s", reason=note)
+                )
+        return self._wholtra_get_dispute_values()
+
+    def _wholtra_get_api_values(self):
+        """The External API's view of one invoice (amounts rounded to its
+        currency)."""
+        self.ensure_one()
+        currency = self.currency_id
+        return {
+            "id": self.id,
+            "name": self.name,
+            "state": self.state,
+            "move_type": self.move_type,
+            "amount_untaxed": currency.round(self.amount_untaxed),
+            "amount_tax": currency.round(self.amount_tax),
+            "amount_total": currency.round(self.amount_total),
+            "amount_residual": currency.round(self.amount_residual),
+            "currency": currency.name,
+            "invoice_date": fields.Date.to_string(self.invoice_date) or None,
+            "lines": [
+                {
+                    "product_id": line.product_id.id or None,
+                    "quantity": line.quantity,
+                    "price_unit": line.price_unit,
+                    "discount": line.discount,
+                    "price_subtotal": currency.round(line.price_subtotal),
+                }
+                for line in self.invoice_line_ids
+                if line.display_type == "product"
+            ],
+        }

@@ -117,6 +117,23 @@ class SaleOrder(models.Model):
     def action_wholtra_invoice_adjustments(self):
         """Invoice (or credit) what changed on the orders after their invoices
         were posted (billing users)."""
+        moves = self._wholtra_invoice_adjustments()
+        if isinstance(moves, int):
+            return self._wholtra_adjustments_queued_notification(moves)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", moves.ids)]
+        if len(moves) == 1:
+            action.update(
+                views=[(self.env.ref("account.view_move_form").id, "form")],
+                res_id=moves.id,
+            )
+        return action
+
+    def _wholtra_invoice_adjustments(self):
+        """Checks and work of *Invoice adjustments*: the adjustment documents
+        created, or the number of orders queued for the scheduled action."""
         if not (
             self.env.su or self.env.user.has_group("account.group_account_invoice")
         ):
@@ -145,16 +162,30 @@ class SaleOrder(models.Model):
             )
         moves = self._create_account_invoices(vals_list, final=False)
         moves._wholtra_post_and_send()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
-        )
-        action["domain"] = [("id", "in", moves.ids)]
-        if len(moves) == 1:
-            action.update(
-                views=[(self.env.ref("account.view_move_form").id, "form")],
-                res_id=moves.id,
-            )
-        return action
+        return moves
+
+    def wholtra_invoice_adjustments(self):
+        """Invoice (or credit) what changed on confirmed orders after their
+        invoices were posted, as the *Invoice adjustments* button does: one
+        document per order (posted when the company posts dispatch invoices).
+        Billing users only.
+
+        :return: ``{"invoice_ids": [...], "credit_note_ids": [...]}`` (the
+            documents created); or ``{"queued": n}`` when more than 20 orders
+            are handed to the scheduled action.
+        :raise AccessError: not a billing user, or no access to the orders.
+        :raise MissingError: an order does not exist.
+        :raise UserError: no order, or nothing pending on any of them.
+        """
+        moves = self._wholtra_invoice_adjustments()
+        if isinstance(moves, int):
+            return {"queued": moves}
+        return {
+            "invoice_ids": moves.filtered(lambda m: m.move_type == "out_invoice").ids,
+            "credit_note_ids": moves.filtered(
+                lambda m: m.move_type == "out_refund"
+            ).ids,
+        }
 
     # ------------------------------------------------------------------
     # Invoice adjustments of many orders: the scheduled action
@@ -176,6 +207,10 @@ class SaleOrder(models.Model):
         self.env.ref(
             "wholtra_invoicing.ir_cron_wholtra_invoice_adjustments"
         ).sudo()._trigger()
+        return len(orders_sudo)
+
+    @api.model
+    def _wholtra_adjustments_queued_notification(self, count):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -185,7 +220,7 @@ class SaleOrder(models.Model):
                 "message": self.env._(
                     "The adjustments of %(count)s sales orders are being invoiced "
                     "in the background: you will be notified when it is done.",
-                    count=len(orders_sudo),
+                    count=count,
                 ),
                 "sticky": False,
             },

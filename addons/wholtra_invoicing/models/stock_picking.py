@@ -179,6 +179,28 @@ class StockPicking(models.Model):
         """Retry now the invoicing of deliveries or returns whose invoice could
         not be created (billing users). Each transfer must be waiting for its
         invoice; the result is the same as the scheduled action's."""
+        queued = self._wholtra_retry_invoicing()
+        if not queued:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Invoicing started"),
+                "message": self.env._(
+                    "%(count)s transfers are being invoiced in the background "
+                    "by the scheduled action: each shows its invoice (or the "
+                    "error) when done.",
+                    count=queued,
+                ),
+                "sticky": False,
+            },
+        }
+
+    def _wholtra_retry_invoicing(self):
+        """Checks and retry of *Retry invoicing*; returns the number of
+        transfers handed to the scheduled action (0: invoiced now)."""
         if not (
             self.env.su or self.env.user.has_group("account.group_account_invoice")
         ):
@@ -202,20 +224,73 @@ class StockPicking(models.Model):
             self.env.ref(
                 "wholtra_invoicing.ir_cron_wholtra_invoice_pending"
             ).sudo()._trigger()
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {
-                    "type": "info",
-                    "title": self.env._("Invoicing started"),
-                    "message": self.env._(
-                        "%(count)s transfers are being invoiced in the background "
-                        "by the scheduled action: each shows its invoice (or the "
-                        "error) when done.",
-                        count=len(self),
-                    ),
-                    "sticky": False,
-                },
-            }
+            return len(self)
         self.env["wholtra.dispatch.invoicing"]._invoice_safely(self)
-        return True
+        return 0
+
+    # ------------------------------------------------------------------
+    # External API (JSON-2)
+    # ------------------------------------------------------------------
+    def wholtra_get_invoices(self):
+        """Dispatch invoicing of deliveries and returns: their state, error and
+        the invoices / credit notes created from them. Users who may read both
+        transfers and invoices (inventory users with billing or sales rights,
+        billing users, salespeople).
+
+        :return: one dict per transfer: ``picking_id``, ``dispatch_state``
+            (``to_invoice``, ``invoiced``, ``nothing`` or null when dispatch
+            invoicing does not apply), ``error`` (text or null), ``invoices``:
+            [{``id``, ``name``, ``state``, ``move_type`` (out_invoice /
+            out_refund), ``amount_untaxed``, ``amount_tax``, ``amount_total``,
+            ``amount_residual``, ``currency``, ``invoice_date``, ``lines``:
+            [{``product_id``, ``quantity``, ``price_unit``, ``discount``,
+            ``price_subtotal``}]}].
+        :raise AccessError: no access to the transfers or their invoices.
+        :raise MissingError: a transfer does not exist.
+        :raise UserError: no transfer given.
+        """
+        user = self.env.user
+        if not (
+            self.env.su
+            or user.has_group("account.group_account_invoice")
+            or user.has_group("account.group_account_readonly")
+            or user.has_group("sales_team.group_sale_salesman")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only billing users and salespeople can read the invoices of "
+                    "a delivery."
+                )
+            )
+        self._wholtra_check_buttons_input()
+        invoices = self.wholtra_invoice_ids
+        invoices.check_access("read")
+        return [
+            {
+                "picking_id": picking.id,
+                "dispatch_state": picking.wholtra_invoice_state or None,
+                "error": picking.wholtra_invoice_error or None,
+                "invoices": [
+                    move._wholtra_get_api_values()
+                    for move in picking.wholtra_invoice_ids.sorted("id")
+                ],
+            }
+            for picking in self
+        ]
+
+    def wholtra_retry_invoicing(self):
+        """Retry now the invoicing of deliveries or returns waiting for their
+        invoice (after an error, or a cancelled invoice), as *Retry
+        invoicing* does. Billing users only.
+
+        :return: as ``wholtra_get_invoices``; or ``{"queued": n}`` when more
+            than 20 transfers are handed to the scheduled action.
+        :raise AccessError: not a billing user, or no access to the transfers.
+        :raise MissingError: a transfer does not exist.
+        :raise UserError: no transfer, or a transfer not waiting for its
+            invoice.
+        """
+        queued = self._wholtra_retry_invoicing()
+        if queued:
+            return {"queued": queued}
+        return self.wholtra_get_invoices()

@@ -9,6 +9,14 @@ BUCKETS = [
     ("61_90", "61-90"),
     ("91_plus", "90+"),
 ]
+# The amount column of each bucket (the keys of the External API's aging).
+BUCKET_AMOUNT_FIELDS = {
+    "0_current": "amount_current",
+    "1_30": "amount_1_30",
+    "31_60": "amount_31_60",
+    "61_90": "amount_61_90",
+    "91_plus": "amount_90_plus",
+}
 
 
 class WholtraArAging(models.Model):

@@ -5,6 +5,7 @@ from . import (
     test_fuzz,
     test_idempotency,
     test_install,
+    test_json2_api,
     test_order_changes,
     test_performance,
     test_periodic,
