@@ -3,7 +3,7 @@ import logging
 from psycopg2.errors import SerializationFailure
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Command
 from odoo.tools import SQL
 
@@ -84,7 +84,67 @@ class AccountBankStatementLine(models.Model):
     def action_wholtra_propose_matching(self):
         """Propose open invoices for incoming customer transfers (exact amount, then
         oldest due first). Invoicing users."""
-        return self._wholtra_checked_records()._wholtra_propose_matching()
+        self.wholtra_propose_matching()
+        return True
+
+    def wholtra_propose_matching(self):
+        """Propose the open invoices each incoming customer transfer settles: the
+        invoice of exactly the amount, else oldest due first (a balance is never
+        proposed twice). Lines already reconciled, outgoing or without customer keep
+        no proposal.
+
+        Invoicing users who may edit bank transactions (Accounting: Basic);
+        payment matching switched on in the settings.
+
+        :return: [{"line_id": int, "amount": float, "currency": str, "rule":
+            "exact"|"oldest"|"manual"|null, "proposals": [{"move_id": int, "name":
+            str, "amount": float (what the line pays on it)}]}]
+        :raise AccessError: not an invoicing user, or no write access
+        :raise UserError: no line given
+        :raise MissingError: unknown line
+        """
+        lines = self._wholtra_api_records()
+        lines._wholtra_propose_matching()
+        return self.env["account.payment"]._wholtra_matching_values(lines, "line_id")
+
+    def wholtra_confirm_matching(self):
+        """Reconcile each line with its proposed invoices (as *Reconcile with
+        proposed invoices*): the line's suspense becomes the customer's receivable,
+        settling the invoices oldest due first; what is left is customer credit.
+        More than 20 lines are handed to the scheduled action (``queued``).
+
+        Invoicing users who may edit bank transactions (Accounting: Basic).
+
+        :return: [{"line_id": int, "reconciled": bool, "queued": bool, "move_ids":
+            [int] (the invoices the line settled)}]
+        :raise AccessError: not an invoicing user, or no write access
+        :raise UserError: no line given; one line without proposal
+        :raise MissingError: unknown line
+        """
+        lines = self._wholtra_api_records()
+        lines._wholtra_confirm_matching()
+        return [
+            {
+                "line_id": line.id,
+                "reconciled": line.is_reconciled,
+                "queued": line.wholtra_match_queue_state == "queued",
+                "move_ids": line.move_id.line_ids.matched_debit_ids.debit_move_id.move_id.filtered(
+                    lambda move: move.is_invoice(include_receipts=True)
+                ).ids,
+            }
+            for line in lines
+        ]
+
+    def _wholtra_api_records(self):
+        """The existing lines of the call the user may change."""
+        self.env["account.payment"]._wholtra_check_billing()
+        if not self:
+            raise UserError(self.env._("Choose the bank transactions to match."))
+        if len(self.exists()) != len(self):
+            raise MissingError(
+                self.env._("Some of these bank transactions do not exist.")
+            )
+        return self._wholtra_checked_records()
 
     def _wholtra_propose_matching(self):
         """Propose open invoices for incoming customer transfers (exact amount, then
@@ -116,11 +176,15 @@ class AccountBankStatementLine(models.Model):
         """Reconcile each transaction with its proposed invoices: the suspense line
         becomes the customer's receivable, settled oldest due first; what is left is
         customer credit. Invoicing users."""
-        checked = self._wholtra_checked_records()
-        lines = checked.filtered(
+        return self._wholtra_checked_records()._wholtra_confirm_matching()
+
+    def _wholtra_confirm_matching(self):
+        """Reconcile the lines with their proposals (checked records); more than
+        MATCH_SYNC_LIMIT lines are queued (returns the notification), else True."""
+        lines = self.filtered(
             lambda line: line.wholtra_match_invoice_ids and not line.is_reconciled
         )
-        if not lines and len(checked) == 1:
+        if not lines and len(self) == 1:
             raise UserError(
                 self.env._("Propose invoices before reconciling this transaction.")
             )

@@ -2,7 +2,7 @@ from collections import defaultdict
 from datetime import date
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 
 BILLING = "account.group_account_invoice"
@@ -135,6 +135,92 @@ class AccountPayment(models.Model):
         """Propose the invoices each payment settles: exact amount first, then oldest
         due first. Invoicing users; draft incoming customer payments only."""
         return self._wholtra_checked_records()._wholtra_propose_matching()
+
+    def wholtra_propose_matching(self):
+        """Propose the invoices each draft incoming customer payment settles: the
+        invoice of exactly the amount, else oldest due first (as *Propose
+        invoices*). Posting the payment (``wholtra_confirm_matching``) reconciles
+        them.
+
+        Invoicing users; payment matching switched on in the settings.
+
+        :return: [{"payment_id": int, "amount": float, "currency": str, "rule":
+            "exact"|"oldest"|"manual"|null, "proposals": [{"move_id": int, "name":
+            str, "amount": float (what the payment pays on it)}]}]
+        :raise AccessError: not an invoicing user, or no write access
+        :raise UserError: no payment given; one payment that cannot be matched
+        :raise MissingError: unknown payment
+        """
+        payments = self._wholtra_api_records()
+        payments._wholtra_propose_matching()
+        return self._wholtra_matching_values(payments, "payment_id")
+
+    def wholtra_confirm_matching(self):
+        """Post the draft payments: each settles its proposed invoices, oldest due
+        first; what is left is customer credit.
+
+        Invoicing users.
+
+        :return: [{"payment_id": int, "state": str, "reconciled": bool, "move_ids":
+            [int] (the invoices the payment settled)}]
+        :raise AccessError: not an invoicing user, or no write access
+        :raise UserError: no payment given, a payment not in draft
+        :raise MissingError: unknown payment
+        """
+        payments = self._wholtra_api_records()
+        if payments.filtered(lambda p: p.state != "draft"):
+            raise UserError(self.env._("Only draft payments can be confirmed."))
+        payments.action_post()
+        return [
+            {
+                "payment_id": payment.id,
+                "state": payment.state,
+                "reconciled": bool(payment.reconciled_invoice_ids),
+                "move_ids": payment.reconciled_invoice_ids.ids,
+            }
+            for payment in payments
+        ]
+
+    def _wholtra_api_records(self):
+        """The existing payments of the call the user may change."""
+        self._wholtra_check_billing()
+        if not self:
+            raise UserError(self.env._("Choose the payments to match."))
+        if len(self.exists()) != len(self):
+            raise MissingError(self.env._("Some of these payments do not exist."))
+        return self._wholtra_checked_records()
+
+    @api.model
+    def _wholtra_matching_values(self, records, key):
+        """The proposals of ``records`` (payments or statement lines) with what each
+        pays on every invoice, oldest due first (the reconciliation order)."""
+        result = []
+        for record in records:
+            currency = record.currency_id
+            left = record.amount
+            proposals = []
+            for invoice in self._wholtra_sort_invoices(
+                record.wholtra_match_invoice_ids
+            ):
+                used = max(min(left, invoice.amount_residual), 0.0)
+                left -= used
+                proposals.append(
+                    {
+                        "move_id": invoice.id,
+                        "name": invoice.name,
+                        "amount": currency.round(used),
+                    }
+                )
+            result.append(
+                {
+                    key: record.id,
+                    "amount": currency.round(record.amount),
+                    "currency": currency.name,
+                    "rule": record.wholtra_match_rule or None,
+                    "proposals": proposals,
+                }
+            )
+        return result
 
     def _wholtra_propose_matching(self):
         """Propose the invoices each payment settles (batch-safe: one search for all

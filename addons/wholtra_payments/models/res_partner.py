@@ -1,5 +1,7 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_amount
 
@@ -164,3 +166,123 @@ class ResPartner(models.Model):
             "view_mode": "form",
             "target": "current",
         }
+
+    # ------------------------------------------------------------------
+    # External API (JSON-2)
+    # ------------------------------------------------------------------
+    def _wholtra_api_customers(self, single=False):
+        """The existing customers of the call, readable by the current user."""
+        if not self or (single and len(self) != 1):
+            raise UserError(
+                self.env._("Choose one customer.")
+                if single
+                else self.env._("Choose the customers.")
+            )
+        if len(self.exists()) != len(self):
+            raise MissingError(self.env._("Some of these customers do not exist."))
+        self.check_access("read")
+        return self
+
+    def wholtra_create_statement_link(self, expiry_date=None):
+        """Create the customer's statement link in the current company, or return its
+        active one (a customer has one active link per company), as the Statement
+        link button of the customer does.
+
+        Invoicing users; statement links switched on in the Invoicing settings.
+
+        :param str expiry_date: ISO date (YYYY-MM-DD) the link expires on, today or
+            later; omitted: the link keeps its expiry (new link: the settings'
+            validity days)
+        :return: {"link_id": int, "partner_id": int (the commercial entity), "url":
+            str, "state": "active", "expires": ISO date or null}
+        :raise AccessError: not an invoicing user
+        :raise UserError: not exactly one customer, statement links off
+        :raise ValidationError: expiry date not a date or in the past
+        :raise MissingError: unknown customer
+        """
+        Link = self.env["wholtra.statement.link"]
+        Link._wholtra_check_billing()
+        partner = self._wholtra_api_customers(single=True)
+        vals = {}
+        if expiry_date is not None:
+            if not isinstance(expiry_date, str) or not expiry_date:
+                raise ValidationError(
+                    self.env._("The expiry date must be an ISO date (YYYY-MM-DD).")
+                )
+            vals["expiry_date"] = expiry_date
+            Link._wholtra_check_expiry(vals)
+        link = Link._wholtra_get_or_create_for_partner(partner)
+        if vals:
+            link.write(vals)
+        return link._wholtra_api_values()
+
+    def wholtra_get_collection_level(self):
+        """Read where each customer stands in the collection sequence of the current
+        company: its level (from the last collection run) and its overdue figures
+        today (overdue = past due by more than the grace days, disputes excluded).
+
+        Invoicing users.
+
+        :return: [{"partner_id": int (commercial entity), "level": int or null (the
+            wholtra.collection.level id), "level_name": str or null, "since": ISO
+            date or null (when that level's action was taken), "next_action_date":
+            ISO date or null (when the next level applies if nothing is paid),
+            "overdue_amount": float, "days_overdue": int, "currency": str}]
+        :raise AccessError: not an invoicing user
+        :raise UserError: no customer given
+        :raise MissingError: unknown customer
+        """
+        if not self.env.su and not self.env.user.has_group(
+            "account.group_account_invoice"
+        ):
+            raise AccessError(
+                self.env._("Only invoicing users can read collection levels.")
+            )
+        partners = self._wholtra_api_customers()
+        commercials = partners.commercial_partner_id
+        company = self.env.company
+        currency = company.currency_id
+        today = fields.Date.context_today(self)
+        Status = self.env["wholtra.collection.status"]
+        statuses = {
+            status.partner_id: status
+            for status in Status.search(
+                [
+                    ("partner_id", "in", commercials.ids),
+                    ("company_id", "=", company.id),
+                ]
+            )
+        }
+        overdue = Status._wholtra_overdue_by_partner(company, today, commercials)
+        levels = self.env["wholtra.collection.level"].search(
+            [("company_id", "=", company.id)]
+        )
+        grace = self.env["account.move"]._wholtra_overdue_grace_days(company)
+        result = []
+        for partner in partners:
+            commercial = partner.commercial_partner_id
+            status = statuses.get(commercial, Status)
+            amount, oldest, days = overdue.get(commercial, (0.0, False, 0))
+            current = status.level_id.days_overdue or 0
+            following = levels.filtered(lambda lv, c=current: lv.days_overdue > c)[:1]
+            next_date = None
+            if oldest and following and currency.compare_amounts(amount, 0) > 0:
+                next_date = fields.Date.to_string(
+                    max(
+                        oldest + timedelta(days=grace + following.days_overdue),
+                        today,
+                    )
+                )
+            result.append(
+                {
+                    "partner_id": commercial.id,
+                    "level": status.level_id.id or None,
+                    "level_name": status.level_id.name or None,
+                    "since": fields.Date.to_string(status.last_action_date) or None,
+                    "next_action_date": next_date,
+                    "overdue_amount": currency.round(amount),
+                    "days_overdue": max(days, 0) if oldest else 0,
+                    "currency": currency.name,
+                }
+            )
+        return result

@@ -1,10 +1,10 @@
 import math
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tools import float_repr
 
-from ..tools import AMOUNT_CEILING
+from ..tools import AMOUNT_CEILING, to_amount, to_id
 
 COD_METHODS = [("cash", "Cash"), ("cheque", "Cheque"), ("card", "Card terminal")]
 # Recorded by the COD collection wizard (through _wholtra_cod_record) and the payment
@@ -278,7 +278,10 @@ class StockPicking(models.Model):
     # ------------------------------------------------------------------
     def _wholtra_cod_journal(self):
         self.ensure_one()
-        journal = self.company_id._wholtra_cod_payment_journal()
+        journal = self._wholtra_cod_chosen_journal(
+            self.env.context.get("wholtra_cod_journal_id")
+        )
+        journal = journal or self.company_id._wholtra_cod_payment_journal()
         if not journal:
             raise UserError(
                 self.env._(
@@ -287,6 +290,29 @@ class StockPicking(models.Model):
                 )
             )
         return journal
+
+    def _wholtra_cod_chosen_journal(self, journal_id):
+        """The cash or bank journal of this delivery's company given by the COD API
+        (``wholtra_record_cod(journal_id=)``), else an empty recordset."""
+        self.ensure_one()
+        journal_sudo = self.env["account.journal"].sudo()
+        if journal_id is None or journal_id is False:
+            return journal_sudo
+        journal_sudo = journal_sudo.browse(to_id(journal_id) or []).exists()
+        if (
+            not journal_sudo
+            or journal_sudo.type not in ("cash", "bank")
+            or journal_sudo.company_id != self.company_id
+        ):
+            raise ValidationError(
+                self.env._(
+                    "Cash on delivery %(picking)s: the journal must be a cash or bank "
+                    "journal of %(company)s.",
+                    picking=self.name,
+                    company=self.company_id.name,
+                )
+            )
+        return journal_sudo
 
     def _wholtra_prepare_cod_payment_values(self):
         self.ensure_one()
@@ -339,3 +365,99 @@ class StockPicking(models.Model):
         )
         if payment_sudo and invoices_sudo:
             payment_sudo._wholtra_reconcile_in_order(invoices_sudo)
+
+    # ------------------------------------------------------------------
+    # External API (JSON-2)
+    # ------------------------------------------------------------------
+    def wholtra_record_cod(
+        self, amount, journal_id=None, reference=None, method="cash"
+    ):
+        """Record what the driver collected on a cash-on-delivery delivery and
+        validate it, as the Collect payment step (COD wizard) of Validate does: the
+        collection is posted as a customer payment and settles the dispatch invoice
+        (short collection: open balance; over collection: customer credit). The
+        delivery's quantities are those set on its moves; what is not delivered
+        goes to a backorder.
+
+        Inventory users (the driver is the caller); one delivery to a COD customer,
+        not done or cancelled, cash on delivery switched on in the settings.
+
+        :param float amount: amount collected, positive, at most twice the delivery
+            plus the customer's open invoices
+        :param int journal_id: cash or bank journal of the delivery's company
+            (default: the settings' COD journal)
+        :param str reference: cheque number or card terminal receipt (required for
+            ``cheque`` and ``card``)
+        :param str method: ``cash`` (default), ``cheque`` or ``card``
+        :return: {"picking_id": int, "payment_id": int, "amount": float,
+            "currency": str, "state": payment state ("in_process", "paid"),
+            "invoice_ids": [int]} (the delivery's dispatch invoices)
+        :raise AccessError: not an inventory user, or no write access
+        :raise UserError: not one COD delivery, closed delivery, no reference for a
+            cheque or card, the delivery needs another step to validate
+        :raise ValidationError: amount, method or journal not valid
+        :raise MissingError: unknown delivery
+        """
+        if not self.env.su and not self.env.user.has_group("stock.group_stock_user"):
+            raise AccessError(
+                self.env._("Only inventory users record cash-on-delivery collections.")
+            )
+        if len(self) != 1:
+            raise UserError(self.env._("Choose one delivery."))
+        if not self.exists():
+            raise MissingError(self.env._("This delivery does not exist."))
+        self.check_access("write")
+        value = to_amount(amount)
+        if value is None or isinstance(amount, str):
+            raise ValidationError(self.env._("The amount collected must be a number."))
+        if method not in dict(COD_METHODS):
+            raise ValidationError(
+                self.env._(
+                    "The collection method must be one of: %(methods)s.",
+                    methods=", ".join(dict(COD_METHODS)),
+                )
+            )
+        if reference is not None and not isinstance(reference, str):
+            raise ValidationError(self.env._("The reference must be a text."))
+        self._wholtra_cod_chosen_journal(journal_id)  # checked before anything
+        self._wholtra_cod_check_amount(value)
+        wizard = (
+            self.env["wholtra.cod.collect.wizard"]
+            .with_context(
+                skip_backorder=True,
+                wholtra_cod_journal_id=journal_id,
+                button_validate_picking_ids=self.ids,
+            )
+            .create(
+                {
+                    "picking_id": self.id,
+                    "amount": value,
+                    "method": method,
+                    "reference": reference or False,
+                }
+            )
+        )
+        result = wizard.action_confirm()
+        if self.state != "done":
+            raise UserError(
+                self.env._(
+                    "%(picking)s needs another step to be validated: validate it in "
+                    "Odoo.",
+                    picking=self.name,
+                )
+                if isinstance(result, dict)
+                else self.env._(
+                    "%(picking)s could not be validated.", picking=self.name
+                )
+            )
+        # The driver (a stock user) does not read payments: the answer is read in sudo.
+        picking_sudo = self.sudo()
+        payment_sudo = picking_sudo.wholtra_cod_payment_id
+        return {
+            "picking_id": self.id,
+            "payment_id": payment_sudo.id,
+            "amount": payment_sudo.currency_id.round(payment_sudo.amount),
+            "currency": payment_sudo.currency_id.name,
+            "state": payment_sudo.state,
+            "invoice_ids": picking_sudo.wholtra_invoice_ids.ids,
+        }

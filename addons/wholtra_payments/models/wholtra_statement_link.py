@@ -3,7 +3,7 @@ import secrets
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, consteq, float_repr
 
@@ -196,6 +196,122 @@ class WholtraStatementLink(models.Model):
             raise UserError(self.env._("Choose one statement link to open."))
         link.check_access("read")
         return {"type": "ir.actions.act_url", "url": link.url, "target": "new"}
+
+    # ------------------------------------------------------------------
+    # External API (JSON-2): one link per call, plain JSON answers
+    # ------------------------------------------------------------------
+    def _wholtra_state(self):
+        """``revoked``, ``expired``, ``disabled`` (statement links switched off in
+        the company) or ``active``: whether the customer can open the link."""
+        self.ensure_one()
+        if not self.active or self.revoke_date:
+            return "revoked"
+        if self.expiry_date and self.expiry_date < fields.Date.context_today(self):
+            return "expired"
+        if not self.company_id.wholtra_statement_links_enabled:
+            return "disabled"
+        return "active"
+
+    def _wholtra_api_values(self):
+        self.ensure_one()
+        return {
+            "link_id": self.id,
+            "partner_id": self.partner_id.id,
+            "url": self.url,
+            "state": self._wholtra_state(),
+            "expires": fields.Date.to_string(self.expiry_date) or None,
+        }
+
+    def _wholtra_api_one(self):
+        """The one existing link of the call, readable by the current invoicing user."""
+        self._wholtra_check_billing()
+        if len(self) != 1:
+            raise UserError(self.env._("Choose one statement link."))
+        if not self.exists():
+            raise MissingError(self.env._("This statement link does not exist."))
+        self.check_access("read")
+        return self
+
+    def wholtra_get_url(self):
+        """Read the link's public URL (built from the database's web.base.url).
+
+        Invoicing users; one link.
+
+        :return: {"link_id": int, "partner_id": int, "url": str, "state":
+            "active"|"expired"|"revoked"|"disabled", "expires": ISO date or null}
+        :raise AccessError: not an invoicing user
+        :raise UserError: not exactly one link
+        :raise MissingError: unknown link
+        """
+        return self._wholtra_api_one()._wholtra_api_values()
+
+    def wholtra_send(self):
+        """Mail the link to the customer (mail template *Statement link*, posted in
+        the customer's chatter), as the Send button of the link does.
+
+        Invoicing users; one active link; the customer (or its invoice address)
+        needs an email.
+
+        :return: {"link_id": int, "sent_to": [email, ...]}
+        :raise AccessError: not an invoicing user
+        :raise UserError: not exactly one link, link not active, no email
+        :raise MissingError: unknown link
+        """
+        link = self._wholtra_api_one()
+        link.check_access("write")
+        if (state := link._wholtra_state()) != "active":
+            raise UserError(
+                self.env._(
+                    "This statement link cannot be sent: it is %(state)s.", state=state
+                )
+            )
+        partner = link.partner_id
+        recipient = partner.browse(partner.address_get(["invoice"])["invoice"])
+        if not recipient.email:
+            recipient = partner
+        if not recipient.email:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no email address: add one to send the statement "
+                    "link.",
+                    customer=partner.display_name,
+                )
+            )
+        template = self.env.ref("wholtra_payments.mail_template_statement_link")
+        rendered = template._generate_template(link.ids, ("subject", "body_html"))[
+            link.id
+        ]
+        # Posted in the customer's chatter in sudo: invoicing users may send the
+        # link (checked above) without the right to edit the customer.
+        partner.sudo().message_post(
+            author_id=self.env.user.partner_id.id,
+            body=rendered["body_html"],
+            subject=rendered["subject"],
+            partner_ids=recipient.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+        )
+        return {"link_id": link.id, "sent_to": [recipient.email]}
+
+    def action_send(self):
+        """Send button: mail the link to the customer (see ``wholtra_send``)."""
+        self.wholtra_send()
+        return True
+
+    def wholtra_revoke(self):
+        """Revoke the link: the customer can no longer open or pay through it.
+
+        Invoicing users; one link (revoking a revoked link changes nothing).
+
+        :return: {"link_id": int, "state": "revoked"}
+        :raise AccessError: not an invoicing user
+        :raise UserError: not exactly one link
+        :raise MissingError: unknown link
+        """
+        link = self._wholtra_api_one()
+        link.action_revoke()
+        return {"link_id": link.id, "state": link._wholtra_state()}
 
     # ------------------------------------------------------------------
     # Portal access (called in sudo by the controller)

@@ -1,4 +1,5 @@
 from . import (
+    test_api,
     test_cod,
     test_collection,
     test_concurrency,
