@@ -112,6 +112,11 @@ class Json2Case(HttpCase):
         odoo_logger = logging.getLogger("odoo")
         odoo_logger.addHandler(self.errors)
         self.addCleanup(odoo_logger.removeHandler, self.errors)
+        # the test configuration may silence Odoo's log (--log-level): errors and
+        # warnings with a traceback must still reach the collector
+        if odoo_logger.getEffectiveLevel() > logging.WARNING:
+            self.addCleanup(odoo_logger.setLevel, odoo_logger.level)
+            odoo_logger.setLevel(logging.WARNING)
         url = self.base_url()
         db = self.env.cr.dbname
         self.admin, self.bot, self.sales = (
