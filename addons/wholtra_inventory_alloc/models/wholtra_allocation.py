@@ -416,24 +416,32 @@ class WholtraAllocation(models.Model):
         """Lock the sale and purchase line rows so concurrent allocations of the
         same supply or demand are serialised. Always purchase lines then sale
         lines, ids ascending (one lock order everywhere: no deadlock).
-        `nowait`: raise LockNotAvailable at once when another transaction holds
-        one of them (logged by no one: the caller handles it)."""
+        `nowait`: raise LockNotAvailable (or SerializationFailure when a row
+        changed since this transaction began) at once when another transaction
+        holds one of them, logged by no one: the caller handles it. Only the
+        lock statements are rolled back (a savepoint without flush: nothing is
+        written in it), so the transaction goes on."""
         mode = SQL("FOR UPDATE NOWAIT") if nowait else SQL("FOR UPDATE")
-        for table, lines in (
-            ("purchase_order_line", purchase_lines),
-            ("sale_order_line", sale_lines),
-        ):
-            if not lines:
-                continue
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id FROM %s WHERE id IN %s ORDER BY id %s",
-                    SQL.identifier(table),
-                    tuple(sorted(lines.ids)),
-                    mode,
-                ),
-                log_exceptions=False,
+        statements = [
+            SQL(
+                "SELECT id FROM %s WHERE id IN %s ORDER BY id %s",
+                SQL.identifier(table),
+                tuple(sorted(lines.ids)),
+                mode,
             )
+            for table, lines in (
+                ("purchase_order_line", purchase_lines),
+                ("sale_order_line", sale_lines),
+            )
+            if lines
+        ]
+        if not nowait:
+            for statement in statements:
+                self.env.cr.execute(statement)
+            return
+        with self.env.cr.savepoint(flush=False):
+            for statement in statements:
+                self.env.cr.execute(statement, log_exceptions=False)
 
     @api.model
     def _allocated_sums(self, field, ids, exclude_ids=()):
