@@ -626,7 +626,7 @@ class SaleOrderLine(models.Model):
         :return: ``[{"line_id", "product_id", "quantity" (ordered, in the line's
             unit), "on_hand", "free", "incoming", "next_eta", "reserved",
             "allocated", "allocation_status", "promised_date"}]``; dates as
-            ``"YYYY-MM-DD HH:MM:SS"`` (UTC) or false. ``allocation_status``:
+            ``"YYYY-MM-DD HH:MM:SS"`` (UTC) or null. ``allocation_status``:
             none, reserved, allocated, partial, unallocated.
         :raises AccessError: the caller lacks the groups or may not read a line.
         :raises MissingError: a line does not exist.
@@ -649,11 +649,11 @@ class SaleOrderLine(models.Model):
                 "on_hand": line.wholtra_qty_on_hand,
                 "free": line.wholtra_qty_free,
                 "incoming": line.wholtra_qty_incoming,
-                "next_eta": to_string(line.wholtra_next_eta) or False,
+                "next_eta": to_string(line.wholtra_next_eta) or None,
                 "reserved": line.wholtra_qty_reserved,
                 "allocated": line.wholtra_qty_allocated,
                 "allocation_status": line.wholtra_alloc_status,
-                "promised_date": to_string(line.wholtra_promised_date) or False,
+                "promised_date": to_string(line.wholtra_promised_date) or None,
             }
             for line in self
             if not line.display_type

@@ -174,7 +174,7 @@ class TestAllocationApi(HttpCase):
         bronze = self._availability(self.so_bronze)
         self.assertEqual(
             (bronze["allocated"], bronze["allocation_status"], bronze["promised_date"]),
-            (4.0, "partial", False),
+            (4.0, "partial", None),
         )
         # the same figures line by line
         rows = self._ok(
