@@ -721,6 +721,75 @@ class TestOrderToCashOverJson2(Json2Case):
         self.assertNotEqual(self.url_open(path).status_code, 200)
 
 
+# The Wholtra API of the README "External API" table, by model.
+CONTRACT = {
+    "res.partner": [
+        "wholtra_set_tier",
+        "wholtra_set_contract_prices",
+        "wholtra_get_prices",
+        "wholtra_set_hold",
+        "wholtra_lift_hold",
+        "wholtra_get_hold_state",
+        "wholtra_get_ar_status",
+        "wholtra_get_aging",
+        "wholtra_create_statement_link",
+        "wholtra_get_collection_level",
+    ],
+    "sale.order": [
+        "wholtra_release_hold",
+        "wholtra_get_availability",
+        "wholtra_invoice_adjustments",
+    ],
+    "sale.order.line": ["wholtra_allocate", "wholtra_get_availability"],
+    "wholtra.allocation": ["wholtra_release", "wholtra_make_firm", "wholtra_make_soft"],
+    "wholtra.allocation.engine": ["wholtra_run"],
+    "stock.picking": [
+        "wholtra_get_invoices",
+        "wholtra_retry_invoicing",
+        "wholtra_record_cod",
+    ],
+    "account.move": ["wholtra_set_dispute", "wholtra_clear_dispute"],
+    "wholtra.statement.link": ["wholtra_get_url", "wholtra_send", "wholtra_revoke"],
+    "account.bank.statement.line": [
+        "wholtra_propose_matching",
+        "wholtra_confirm_matching",
+    ],
+    "account.payment": ["wholtra_propose_matching", "wholtra_confirm_matching"],
+}
+
+
+@tagged("post_install", "-at_install")
+class TestApiDoc(Json2Case):
+    """Every method of the README's step table is on the /doc page (Odoo's api_doc, the
+    JSON behind it read with an administrator's API key) with its docstring: what it
+    answers and what it raises."""
+
+    def test_every_contract_method_is_documented(self):
+        problems = []
+        for model, methods in CONTRACT.items():
+            response = self.admin.session.get(
+                f"{self.admin.url}/doc-bearer/{model}.json",
+                headers={"Cache-Control": "no-cache"},
+                timeout=60,
+            )
+            if response.status_code != 200:
+                problems.append(f"{model}: /doc answers HTTP {response.status_code}")
+                continue
+            documented = response.json()["methods"]
+            for method in methods:
+                doc = documented.get(method)
+                if doc is None:
+                    problems.append(f"{model}.{method}: not on /doc")
+                    continue
+                if not doc.get("module", "").startswith("wholtra_"):
+                    problems.append(f"{model}.{method}: documented by {doc['module']}")
+                if not doc.get("doc") or not (doc.get("return") or {}).get("doc"):
+                    problems.append(f"{model}.{method}: no docstring / :return:")
+                if not doc.get("raise"):
+                    problems.append(f"{model}.{method}: errors not documented")
+        self.assertFalse(problems, "\n" + "\n".join(problems))
+
+
 @tagged("post_install", "-at_install")
 class TestLegacyXmlRpc(Json2Case):
     """XML-RPC (``/xmlrpc/2/object``) is deprecated in Odoo 19 but still answers, with an
