@@ -740,6 +740,13 @@ class TestPublicMethods(WholtraSecurityCommon):
             "action_wholtra_create_contract_pricelist",
             "action_wholtra_hold_wizard",
             "action_wholtra_reorder",
+            # External JSON-2 API (test_api.py)
+            "wholtra_set_tier",
+            "wholtra_set_contract_prices",
+            "wholtra_get_prices",
+            "wholtra_get_hold_state",
+            "wholtra_set_hold",
+            "wholtra_lift_hold",
         },
         "sale.order": {
             "create",
@@ -752,6 +759,7 @@ class TestPublicMethods(WholtraSecurityCommon):
             "action_wholtra_reorder",
             # Odoo's own confirmation, wrapped to read the hold once (no new surface)
             "action_confirm",
+            "wholtra_release_hold",
         },
         "sale.order.line": {"create", "write", "unlink"},
         "stock.picking": {"button_validate"},
