@@ -854,7 +854,7 @@ class ResPartner(models.Model):
             to take the customers out of their tier
         :return: per commercial customer ``{"partner_id", "tier_id",
             "pricelist_id"}``: the pricelist its orders take in the current
-            company (``tier_id`` false when none)
+            company (``tier_id`` / ``pricelist_id`` null when none)
         :raises AccessError: not a sales manager, or no access to a customer
         :raises MissingError: a customer or the tier does not exist
         :raises ValidationError: ``tier_id`` is not a tier id or the tier is
@@ -882,8 +882,8 @@ class ResPartner(models.Model):
         return [
             {
                 "partner_id": partner.id,
-                "tier_id": partner.wholtra_tier_id.id or False,
-                "pricelist_id": partner.property_product_pricelist.id or False,
+                "tier_id": partner.wholtra_tier_id.id or None,
+                "pricelist_id": partner.property_product_pricelist.id or None,
             }
             for partner in partners
         ]
@@ -1089,7 +1089,7 @@ class ResPartner(models.Model):
             ``"tier"`` (its tier's pricelist), ``"pricelist"`` (another
             pricelist rule) or ``"list"`` (no rule: the sales price);
             ``pricelist_id`` the pricelist of the customer's orders,
-            ``rule_id`` the pricelist item that set the price (or false)
+            ``rule_id`` the pricelist item that set the price (null: none)
         :raises AccessError: not a sales user, or no access to the customer or
             a product
         :raises MissingError: the customer, a product or a unit does not exist
@@ -1185,8 +1185,8 @@ class ResPartner(models.Model):
                     "price_subtotal": currency.round(line.price_subtotal),
                     "currency": currency.name,
                     "source": source,
-                    "pricelist_id": order.pricelist_id.id or False,
-                    "rule_id": rule.id or False,
+                    "pricelist_id": order.pricelist_id.id or None,
+                    "rule_id": rule.id or None,
                 }
             )
         return result
@@ -1197,7 +1197,7 @@ class ResPartner(models.Model):
         (sales users, credit managers).
 
         :return: per commercial customer ``{"partner_id", "on_hold" (orders
-            blocked), "manual" (set by a credit manager), "manual_reason",
+            blocked), "manual" (set by a credit manager), "manual_reason" (or null),
             "reasons" ([str], empty when not on hold), "credit_limit" (null:
             no limit), "exposure" (receivable + uninvoiced orders),
             "overdue_amount", "currency"}``, amounts in company currency
@@ -1222,7 +1222,7 @@ class ResPartner(models.Model):
                     "partner_id": partner_sudo.id,
                     "on_hold": bool(partner_reasons),
                     "manual": partner_sudo.wholtra_hold_manual,
-                    "manual_reason": partner_sudo.wholtra_hold_reason or False,
+                    "manual_reason": partner_sudo.wholtra_hold_reason or None,
                     "reasons": partner_reasons,
                     "credit_limit": currency.round(limit) if limit else None,
                     "exposure": currency.round(

@@ -215,7 +215,7 @@ class TestOrdersApi(HttpCase):
                 self.assertEqual(price["currency"], order.currency_id.name)
                 self.assertEqual(price["pricelist_id"], order.pricelist_id.id)
                 self.assertEqual(price["source"], source, price)
-                self.assertEqual(price["rule_id"], rule.id if rule else False)
+                self.assertEqual(price["rule_id"], rule.id if rule else None)
         # the figures themselves: 7 x 3.35 less 10 %, 7 x 17.45, 3 x 21.40
         deli_prices = self.ok(
             self.salesman,
