@@ -24,7 +24,7 @@ ABSTRACT = "abstract"  # a service model without records: no access rights
 MODELS = {
     "wholtra.allocation": {"C": "r", "K": "rwcu", "M": "r", "O": "c", "S": "r"},
     "wholtra.allocation.board": {"C": "r", "K": "r", "M": "r", "S": "r"},
-    "wholtra.allocation.engine": ABSTRACT,
+    "wholtra.allocation.engine": {"K": "r", "O": "r"},
     "wholtra.allocation.queue": {},
     "wholtra.allocation.wizard": {"K": "rwcu", "O": "rwcu"},
     "wholtra.allocation.wizard.line": {"K": "rwcu", "O": "rwcu"},

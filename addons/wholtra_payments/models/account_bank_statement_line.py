@@ -97,7 +97,7 @@ class AccountBankStatementLine(models.Model):
         payment matching switched on in the settings.
 
         :return: [{"line_id": int, "amount": float, "currency": str, "rule":
-            "exact"|"oldest"|"manual"|null, "proposals": [{"move_id": int, "name":
+            "exact", "oldest", "manual" or null, "proposals": [{"move_id": int, "name":
             str, "amount": float (what the line pays on it)}]}]
         :raise AccessError: not an invoicing user, or no write access
         :raise UserError: no line given

@@ -145,7 +145,7 @@ class AccountPayment(models.Model):
         Invoicing users; payment matching switched on in the settings.
 
         :return: [{"payment_id": int, "amount": float, "currency": str, "rule":
-            "exact"|"oldest"|"manual"|null, "proposals": [{"move_id": int, "name":
+            "exact", "oldest", "manual" or null, "proposals": [{"move_id": int, "name":
             str, "amount": float (what the payment pays on it)}]}]
         :raise AccessError: not an invoicing user, or no write access
         :raise UserError: no payment given; one payment that cannot be matched

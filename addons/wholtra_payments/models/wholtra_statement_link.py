@@ -238,7 +238,7 @@ class WholtraStatementLink(models.Model):
         Invoicing users; one link.
 
         :return: {"link_id": int, "partner_id": int, "url": str, "state":
-            "active"|"expired"|"revoked"|"disabled", "expires": ISO date or null}
+            "active", "expired", "revoked" or "disabled", "expires": ISO date or null}
         :raise AccessError: not an invoicing user
         :raise UserError: not exactly one link
         :raise MissingError: unknown link
