@@ -2,18 +2,17 @@
 with users' API keys (``POST /json/2/<model>/<method>``), on a database without demo data
 with allocation switched on in Settings."""
 
-import json
 from datetime import timedelta
 from unittest.mock import patch
-
-import requests
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from odoo.addons.wholtra_orders.tests.common_json2 import Json2TestMixin
+
 
 @tagged("post_install", "-at_install")
-class TestAllocationApi(HttpCase):
+class TestAllocationApi(Json2TestMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -31,13 +30,7 @@ class TestAllocationApi(HttpCase):
         cls.salesman = new_test_user(
             cls.env, "api_salesman", groups="sales_team.group_sale_salesman"
         )
-        cls.keys = {
-            user: cls.env["res.users.apikeys"]
-            .with_user(user)
-            .sudo()
-            ._generate(None, "wholtra api test", None)
-            for user in (cls.stock_user, cls.stock_manager, cls.salesman)
-        }
+        cls._json2_make_keys(cls.stock_user, cls.stock_manager, cls.salesman)
         cls.vendor = cls.env["res.partner"].create({"name": "Fizz Beverages"})
         # customer lead time: 2 days after the goods arrive
         cls.product = cls.env["product.product"].create(
@@ -108,40 +101,23 @@ class TestAllocationApi(HttpCase):
         so.action_confirm()
         return so
 
-    def _call(self, user, model, method, **body):
-        response = self.url_open(
-            f"/json/2/{model}/{method}",
-            data=json.dumps(body),
-            headers={
-                "Authorization": f"bearer {self.keys[user]}",
-                "Content-Type": "application/json",
-            },
-        )
-        return response.status_code, response.json()
-
-    def _ok(self, user, model, method, **body):
-        status, payload = self._call(user, model, method, **body)
-        self.assertEqual(status, 200, payload)
-        return payload
-
     def _refused(self, user, model, method, status, error, **body):
         count = self.env["wholtra.allocation"].search_count([])
-        got, payload = self._call(user, model, method, **body)
-        self.assertEqual((got, payload["name"]), (status, f"odoo.exceptions.{error}"))
+        payload = self._json2_refused(user, model, method, status, error, **body)
         self.assertNotIn("Traceback", payload["message"])
         self.env.invalidate_all()
         self.assertEqual(self.env["wholtra.allocation"].search_count([]), count)
         return payload["message"]
 
     def _availability(self, order):
-        rows = self._ok(
+        rows = self._json2_ok(
             self.salesman, "sale.order", "wholtra_get_availability", ids=order.ids
         )
         self.assertEqual(len(rows), 1)
         return rows[0]
 
     def _run(self, **body):
-        return self._ok(
+        return self._json2_ok(
             self.stock_user, "wholtra.allocation.engine", "wholtra_run", **body
         )
 
@@ -177,7 +153,7 @@ class TestAllocationApi(HttpCase):
             (4.0, "partial", None),
         )
         # the same figures line by line
-        rows = self._ok(
+        rows = self._json2_ok(
             self.stock_user,
             "sale.order.line",
             "wholtra_get_availability",
@@ -191,7 +167,7 @@ class TestAllocationApi(HttpCase):
         )
         gold_alloc = self.so_gold.order_line.wholtra_allocation_ids
         self.assertEqual(
-            self._ok(
+            self._json2_ok(
                 self.stock_user,
                 "wholtra.allocation",
                 "wholtra_release",
@@ -200,7 +176,7 @@ class TestAllocationApi(HttpCase):
             [{"allocation_id": gold_alloc.id, "state": "cancelled", "quantity": 6.0}],
         )
         # the 6 released go to the bronze order by hand: now fully promised
-        result = self._ok(
+        result = self._json2_ok(
             self.stock_user,
             "sale.order.line",
             "wholtra_allocate",
@@ -241,7 +217,7 @@ class TestAllocationApi(HttpCase):
             quantity=8,
             firm=True,
         )
-        result = self._ok(
+        result = self._json2_ok(
             self.stock_manager,
             "sale.order.line",
             "wholtra_allocate",
@@ -271,7 +247,7 @@ class TestAllocationApi(HttpCase):
                 ids=[firm_id],
             )
         self.assertEqual(
-            self._ok(
+            self._json2_ok(
                 self.stock_manager,
                 "wholtra.allocation",
                 "wholtra_make_soft",
@@ -286,7 +262,7 @@ class TestAllocationApi(HttpCase):
             (bronze["allocated"], bronze["allocation_status"]), (4.0, "partial")
         )
         self.assertEqual(
-            self._ok(
+            self._json2_ok(
                 self.stock_manager,
                 "wholtra.allocation",
                 "wholtra_make_firm",
@@ -377,7 +353,7 @@ class TestAllocationApi(HttpCase):
         """The example automation rule, activated as an admin would, posts the
         allocation's order line and promised date once when the purchase
         line's ETA moves."""
-        result = self._ok(
+        result = self._json2_ok(
             self.stock_user,
             "sale.order.line",
             "wholtra_allocate",
@@ -388,16 +364,8 @@ class TestAllocationApi(HttpCase):
         rule = self.env.ref("wholtra_inventory_alloc.webhook_promised_date_changed")
         self.assertFalse(rule.active)
         rule.active = True
-        calls = []
-
-        def post(url, data=None, **kwargs):
-            calls.append((url, json.loads(data)))
-            response = requests.Response()
-            response.status_code = 200
-            return response
-
         new_eta = self.eta + timedelta(days=3)
-        with patch.object(requests, "post", post):
+        with self._capture_webhooks() as calls:
             self.pl.date_planned = new_eta
             self.env.flush_all()
             self.env.cr.postcommit.run()

@@ -2,18 +2,17 @@
 (``POST /json/2/<model>/<method>``, bearer API key), on a database without demo data
 where an admin switched dispatch invoicing on in Settings."""
 
-import json
+import re
 from datetime import timedelta
-from unittest.mock import patch
-
-import requests
 
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from odoo.addons.wholtra_orders.tests.common_json2 import Json2TestMixin
+
 
 @tagged("post_install", "-at_install")
-class TestInvoicingJson2(HttpCase):
+class TestInvoicingJson2(Json2TestMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -35,13 +34,7 @@ class TestInvoicingJson2(HttpCase):
         cls.salesman = new_test_user(
             cls.env, login="wi_api_sales", groups="sales_team.group_sale_salesman"
         )
-        cls.keys = {
-            user: cls.env["res.users.apikeys"]
-            .with_user(user)
-            .sudo()
-            ._generate(None, "x", None)
-            for user in (cls.billing, cls.salesman)
-        }
+        cls._json2_make_keys(cls.billing, cls.salesman)
         cls.tax = cls.env["account.tax"].create(
             {"name": "VAT 10", "amount": 10, "type_tax_use": "sale"}
         )
@@ -65,31 +58,23 @@ class TestInvoicingJson2(HttpCase):
         cls.customer_b = cls.env["res.partner"].create({"name": "Campus Vending"})
 
     # ------------------------------------------------------------------
-    def _call(self, user, model, method, body):
-        response = self.url_open(
-            f"/json/2/{model}/{method}",
-            data=json.dumps(body),
-            headers={
-                "Authorization": f"bearer {self.keys[user]}",
-                "Content-Type": "application/json",
-            },
-            timeout=60,
-        )
-        self.env.invalidate_all()
-        return response.status_code, response.json()
+    def _json2(self, user, model, method, /, **body):
+        answer = super()._json2(user, model, method, **body)
+        self.env.invalidate_all()  # read back what the request wrote
+        return answer
 
     def _ok(self, user, model, method, body):
-        status, payload = self._call(user, model, method, body)
-        self.assertEqual(status, 200, payload)
-        return payload
+        return self._json2_ok(user, model, method, **body)
 
-    def _refused(self, user, model, method, body, status, name, message=None):
-        got_status, payload = self._call(user, model, method, body)
-        self.assertEqual(got_status, status, payload)
-        self.assertEqual(payload["name"], name)
-        if message:
-            self.assertIn(message, payload["message"])
-        return payload
+    def _refused(self, user, model, method, body, status, error, message=None):
+        message = message and re.escape(message)  # a plain substring of the message
+        return self._json2_refused(user, model, method, status, error, message, **body)
+
+    def _ar_status(self, user, partner):
+        [status] = self._ok(
+            user, "res.partner", "wholtra_get_ar_status", {"ids": partner.ids}
+        )
+        return status
 
     def _order_shipped(self, qty=7, shipped=4):
         """7 x 3.35 less 10 %, ``shipped`` of them delivered (rest backordered)."""
@@ -177,7 +162,7 @@ class TestInvoicingJson2(HttpCase):
             "wholtra_retry_invoicing",
             {"ids": picking.ids},
             422,
-            "odoo.exceptions.UserError",
+            "UserError",
             "waiting for their invoice",
         )
         self._refused(
@@ -186,7 +171,7 @@ class TestInvoicingJson2(HttpCase):
             "wholtra_retry_invoicing",
             {"ids": picking.ids},
             403,
-            "odoo.exceptions.AccessError",
+            "AccessError",
         )
         first = order.invoice_ids
         first.button_draft()
@@ -211,7 +196,7 @@ class TestInvoicingJson2(HttpCase):
             "wholtra_invoice_adjustments",
             {"ids": order.ids},
             422,
-            "odoo.exceptions.UserError",
+            "UserError",
             "no pending invoice adjustment",
         )
         order.order_line.price_unit = 3.50
@@ -222,7 +207,7 @@ class TestInvoicingJson2(HttpCase):
             "wholtra_invoice_adjustments",
             {"ids": order.ids},
             403,
-            "odoo.exceptions.AccessError",
+            "AccessError",
         )
         self.assertEqual(self.env["account.move"].search_count([]), before)
         answer = self._ok(
@@ -248,12 +233,7 @@ class TestInvoicingJson2(HttpCase):
             today - timedelta(days=30),
         )
         currency = self.company.currency_id.name
-        [status] = self._ok(
-            self.salesman,
-            "res.partner",
-            "wholtra_get_ar_status",
-            {"ids": self.customer_b.ids},
-        )
+        status = self._ar_status(self.salesman, self.customer_b)
         self.assertEqual(
             status,
             {
@@ -272,7 +252,7 @@ class TestInvoicingJson2(HttpCase):
             "wholtra_set_dispute",
             {"ids": invoice.ids, "reason": "Damaged"},
             403,
-            "odoo.exceptions.AccessError",
+            "AccessError",
         )
         self._refused(
             self.billing,
@@ -280,7 +260,7 @@ class TestInvoicingJson2(HttpCase):
             "wholtra_set_dispute",
             {"ids": invoice.ids, "reason": "  "},
             422,
-            "odoo.exceptions.UserError",
+            "UserError",
             "reason",
         )
         self._refused(
@@ -289,7 +269,7 @@ class TestInvoicingJson2(HttpCase):
             "wholtra_set_dispute",
             {"ids": [999999999], "reason": "Damaged"},
             404,
-            "odoo.exceptions.MissingError",
+            "MissingError",
         )
         self.assertFalse(invoice.wholtra_disputed)
 
@@ -310,12 +290,7 @@ class TestInvoicingJson2(HttpCase):
                 }
             ],
         )
-        [status] = self._ok(
-            self.billing,
-            "res.partner",
-            "wholtra_get_ar_status",
-            {"ids": self.customer_b.ids},
-        )
+        status = self._ar_status(self.billing, self.customer_b)
         self.assertEqual(
             (
                 status["ar_status"],
@@ -352,15 +327,10 @@ class TestInvoicingJson2(HttpCase):
             "wholtra_clear_dispute",
             {"ids": invoice.ids},
             422,
-            "odoo.exceptions.UserError",
+            "UserError",
             "not in dispute",
         )
-        [status] = self._ok(
-            self.salesman,
-            "res.partner",
-            "wholtra_get_ar_status",
-            {"ids": self.customer_b.ids},
-        )
+        status = self._ar_status(self.salesman, self.customer_b)
         self.assertEqual(
             (status["ar_status"], status["overdue_amount"], status["disputed_amount"]),
             ("past_due", 200.0, 0.0),
@@ -426,7 +396,7 @@ class TestInvoicingJson2(HttpCase):
             "wholtra_get_aging",
             {"ids": self.customer.ids, "as_of": as_of},
             403,
-            "odoo.exceptions.AccessError",
+            "AccessError",
         )
         self._refused(
             self.billing,
@@ -434,7 +404,7 @@ class TestInvoicingJson2(HttpCase):
             "wholtra_get_aging",
             {"ids": self.customer.ids, "as_of": "30/06/2026"},
             422,
-            "odoo.exceptions.UserError",
+            "UserError",
             "ISO date",
         )
 
@@ -442,16 +412,8 @@ class TestInvoicingJson2(HttpCase):
         rule = self.env.ref("wholtra_invoicing.webhook_invoice_posted_by_dispatch")
         self.assertFalse(rule.active, "shipped inactive")
         rule.with_user(self.env.ref("base.user_admin")).active = True
-        calls = []
-
-        def _post(url, data=None, **kwargs):
-            calls.append((url, json.loads(data)))
-            response = requests.Response()
-            response.status_code = 200
-            return response
-
         self.env.cr.postcommit.clear()
-        with patch.object(requests, "post", _post):
+        with self._capture_webhooks() as calls:
             order, _picking = self._order_shipped(qty=5, shipped=5)
             self.env.cr.postcommit.run()  # webhooks are sent after the commit
         invoice = order.invoice_ids

@@ -3,17 +3,14 @@ over Odoo 19's External JSON-2 API (``POST /json/2/<model>/<method>``) with the 
 key of a user holding the role, on a database without demo data, Settings switched
 on as an admin does."""
 
-import json
-from unittest.mock import patch
-
-import requests
-
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common_json2 import Json2TestMixin
+
 
 @tagged("post_install", "-at_install")
-class TestOrdersApi(HttpCase):
+class TestOrdersApi(Json2TestMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -83,40 +80,10 @@ class TestOrdersApi(HttpCase):
             groups="sales_team.group_sale_salesman_all_leads,"
             "wholtra_orders.group_wholtra_credit_manager",
         )
-        cls.keys = {
-            user: env["res.users.apikeys"]
-            .with_user(user)
-            .sudo()
-            ._generate(None, "integration", None)
-            for user in (cls.salesman, cls.manager, cls.credit_manager)
-        }
-
-    def call(self, user, model, method, **body):
-        response = self.url_open(
-            f"/json/2/{model}/{method}",
-            data=json.dumps(body),
-            headers={
-                "Authorization": f"bearer {self.keys[user]}",
-                "Content-Type": "application/json",
-            },
-            timeout=60,
-        )
-        return response.status_code, response.json()
-
-    def ok(self, user, model, method, **body):
-        status, payload = self.call(user, model, method, **body)
-        self.assertEqual(status, 200, payload)
-        return payload
-
-    def refused(self, user, model, method, status, name, message, **body):
-        got_status, payload = self.call(user, model, method, **body)
-        self.assertEqual(got_status, status, payload)
-        self.assertEqual(payload["name"], f"odoo.exceptions.{name}")
-        self.assertRegex(payload["message"], message)
-        return payload
+        cls._json2_make_keys(cls.salesman, cls.manager, cls.credit_manager)
 
     def _create_order(self, partner, lines):
-        ids = self.ok(
+        ids = self._json2_ok(
             self.salesman,
             "sale.order",
             "create",
@@ -135,7 +102,7 @@ class TestOrdersApi(HttpCase):
     # ------------------------------------------------------------------ prices
     def test_tier_and_contract_prices_are_what_an_order_line_gets(self):
         # a sales manager puts both customers in the tier
-        answer = self.ok(
+        answer = self._json2_ok(
             self.manager,
             "res.partner",
             "wholtra_set_tier",
@@ -154,7 +121,7 @@ class TestOrdersApi(HttpCase):
             ],
         )
         # and gives Harbour Grill a contract price for flour from 5 bags
-        answer = self.ok(
+        answer = self._json2_ok(
             self.manager,
             "res.partner",
             "wholtra_set_contract_prices",
@@ -169,7 +136,7 @@ class TestOrdersApi(HttpCase):
         self.assertEqual(contract_rule.fixed_price, 17.65)
         self.assertEqual(self.grill.property_product_pricelist, contract)
         # the same line again updates it (no second rule)
-        again = self.ok(
+        again = self._json2_ok(
             self.manager,
             "res.partner",
             "wholtra_set_contract_prices",
@@ -195,7 +162,7 @@ class TestOrdersApi(HttpCase):
             ],
         }
         for partner, sources in expected_sources.items():
-            prices = self.ok(
+            prices = self._json2_ok(
                 self.salesman,
                 "res.partner",
                 "wholtra_get_prices",
@@ -217,7 +184,7 @@ class TestOrdersApi(HttpCase):
                 self.assertEqual(price["source"], source, price)
                 self.assertEqual(price["rule_id"], rule.id if rule else None)
         # the figures themselves: 7 x 3.35 less 10 %, 7 x 17.45, 3 x 21.40
-        deli_prices = self.ok(
+        deli_prices = self._json2_ok(
             self.salesman,
             "res.partner",
             "wholtra_get_prices",
@@ -227,7 +194,7 @@ class TestOrdersApi(HttpCase):
         self.assertEqual(deli_prices[0]["price_unit"], 3.35)
         self.assertEqual(deli_prices[0]["discount"], 10.0)
         self.assertAlmostEqual(deli_prices[0]["price_subtotal"], 21.11, places=2)
-        grill_prices = self.ok(
+        grill_prices = self._json2_ok(
             self.salesman,
             "res.partner",
             "wholtra_get_prices",
@@ -240,7 +207,7 @@ class TestOrdersApi(HttpCase):
         )
 
     def test_prices_refusals_change_nothing(self):
-        self.refused(
+        self._json2_refused(
             self.salesman,
             "res.partner",
             "wholtra_set_tier",
@@ -250,7 +217,7 @@ class TestOrdersApi(HttpCase):
             ids=[self.deli.id],
             tier_id=self.tier.id,
         )
-        self.refused(
+        self._json2_refused(
             self.manager,
             "res.partner",
             "wholtra_set_tier",
@@ -260,7 +227,7 @@ class TestOrdersApi(HttpCase):
             ids=[self.deli.id],
             tier_id=999999999,
         )
-        self.refused(
+        self._json2_refused(
             self.manager,
             "res.partner",
             "wholtra_set_contract_prices",
@@ -270,7 +237,7 @@ class TestOrdersApi(HttpCase):
             ids=[self.deli.id],
             prices=[{"product_id": self.flour.id, "price": 17.65}],
         )
-        self.ok(
+        self._json2_ok(
             self.manager,
             "res.partner",
             "wholtra_set_tier",
@@ -283,7 +250,7 @@ class TestOrdersApi(HttpCase):
             {"product_id": self.flour.id, "price": 1, "date_start": "tomorrow"},
             {"product_id": "x", "price": 1},
         ):
-            self.refused(
+            self._json2_refused(
                 self.manager,
                 "res.partner",
                 "wholtra_set_contract_prices",
@@ -294,7 +261,7 @@ class TestOrdersApi(HttpCase):
                 prices=[bad],
             )
         for quantity in (0, -7, "7", None):
-            self.refused(
+            self._json2_refused(
                 self.salesman,
                 "res.partner",
                 "wholtra_get_prices",
@@ -315,7 +282,7 @@ class TestOrdersApi(HttpCase):
     # -------------------------------------------------------------------- hold
     def test_hold_refuses_confirmation_until_released(self):
         self.deli.credit_limit = 100.0
-        state = self.ok(
+        state = self._json2_ok(
             self.credit_manager,
             "res.partner",
             "wholtra_set_hold",
@@ -340,7 +307,7 @@ class TestOrdersApi(HttpCase):
         )
         # salespeople read it, cannot change it
         self.assertEqual(
-            self.ok(
+            self._json2_ok(
                 self.salesman,
                 "res.partner",
                 "wholtra_get_hold_state",
@@ -348,7 +315,7 @@ class TestOrdersApi(HttpCase):
             ),
             state,
         )
-        self.refused(
+        self._json2_refused(
             self.salesman,
             "res.partner",
             "wholtra_lift_hold",
@@ -360,7 +327,7 @@ class TestOrdersApi(HttpCase):
         )
         # a confirmation is refused with the reasons, the order stays a quotation
         order = self._create_order(self.deli, [(self.oil, 7)])
-        error = self.refused(
+        error = self._json2_refused(
             self.salesman,
             "sale.order",
             "action_confirm",
@@ -373,7 +340,7 @@ class TestOrdersApi(HttpCase):
         self.env.invalidate_all()
         self.assertEqual(order.state, "draft")
         # a credit manager releases this order: it confirms, the customer stays held
-        self.refused(
+        self._json2_refused(
             self.salesman,
             "sale.order",
             "wholtra_release_hold",
@@ -384,7 +351,7 @@ class TestOrdersApi(HttpCase):
             reason="Paid by card",
         )
         self.assertEqual(
-            self.ok(
+            self._json2_ok(
                 self.credit_manager,
                 "sale.order",
                 "wholtra_release_hold",
@@ -393,12 +360,12 @@ class TestOrdersApi(HttpCase):
             ),
             {"order_id": order.id, "released": True, "state": "draft"},
         )
-        self.ok(self.salesman, "sale.order", "action_confirm", ids=order.ids)
+        self._json2_ok(self.salesman, "sale.order", "action_confirm", ids=order.ids)
         self.env.invalidate_all()
         self.assertEqual(order.state, "sale")
         self.assertEqual(order.wholtra_hold_release_reason, "Paid by card")
         # the uninvoiced order counts in the exposure
-        state = self.ok(
+        state = self._json2_ok(
             self.credit_manager,
             "res.partner",
             "wholtra_lift_hold",
@@ -414,7 +381,7 @@ class TestOrdersApi(HttpCase):
                 "exposure": order.amount_total,
             },
         )
-        self.refused(
+        self._json2_refused(
             self.credit_manager,
             "res.partner",
             "wholtra_lift_hold",
@@ -425,7 +392,7 @@ class TestOrdersApi(HttpCase):
             reason="again",
         )
         other = self._create_order(self.deli, [(self.oil, 1)])
-        self.refused(
+        self._json2_refused(
             self.credit_manager,
             "sale.order",
             "wholtra_release_hold",
@@ -435,7 +402,7 @@ class TestOrdersApi(HttpCase):
             ids=other.ids,
             reason="nothing",
         )
-        self.refused(
+        self._json2_refused(
             self.credit_manager,
             "res.partner",
             "wholtra_set_hold",
@@ -454,16 +421,8 @@ class TestOrdersApi(HttpCase):
         rule_set = self.env.ref("wholtra_orders.automation_webhook_hold_set")
         rule_lifted = self.env.ref("wholtra_orders.automation_webhook_hold_lifted")
         self.assertFalse(rule_set.active or rule_lifted.active)
-        posts = []
-
-        def fake_post(url, data=None, **kwargs):
-            posts.append((url, json.loads(data)))
-            response = requests.Response()
-            response.status_code = 200
-            return response
-
         partner = self.deli.with_user(self.credit_manager)
-        with patch.object(requests, "post", fake_post):
+        with self._capture_webhooks() as posts:
             partner.wholtra_set_hold("Cheque bounced")
             partner.wholtra_lift_hold("Cheque cleared")
             self.env.cr.postcommit.run()
@@ -499,7 +458,7 @@ class TestOrdersApi(HttpCase):
         self.assertEqual(lifted["_id"], self.deli.id)
         self.assertIn("credit hold lifted", lifted["_action"])
         # the client then reads the state with its own key
-        state = self.ok(
+        state = self._json2_ok(
             self.salesman,
             "res.partner",
             "wholtra_get_hold_state",

@@ -1,19 +1,17 @@
 """The payments API over Odoo 19's External JSON-2 API, called as an integrator does:
 an API key, ``POST /json/2/<model>/<method>`` with named arguments, plain JSON back."""
 
-import json
 from datetime import timedelta
-from unittest.mock import patch
-
-import requests
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.wholtra_orders.tests.common_json2 import Json2TestMixin
+
 
 @tagged("post_install", "-at_install")
-class TestPaymentsApi(HttpCase):
+class TestPaymentsApi(Json2TestMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -58,13 +56,7 @@ class TestPaymentsApi(HttpCase):
         cls.salesman = new_test_user(
             cls.env, "wh_api_sales", groups="sales_team.group_sale_salesman"
         )
-        cls.keys = {
-            user: cls.env["res.users.apikeys"]
-            .with_user(user)
-            .sudo()
-            ._generate(None, "api test", None)
-            for user in (cls.billing, cls.bookkeeper, cls.driver, cls.salesman)
-        }
+        cls._json2_make_keys(cls.billing, cls.bookkeeper, cls.driver, cls.salesman)
 
     @classmethod
     def _invoice(cls, amount, due_days):
@@ -90,28 +82,12 @@ class TestPaymentsApi(HttpCase):
         move.action_post()
         return move
 
-    def _call(self, user, model, method, **body):
-        response = self.url_open(
-            f"/json/2/{model}/{method}",
-            data=json.dumps(body),
-            headers={
-                "Authorization": f"bearer {self.keys[user]}",
-                "Content-Type": "application/json",
-            },
-        )
-        return response.status_code, response.json()
-
-    def _ok(self, user, model, method, **body):
-        status, answer = self._call(user, model, method, **body)
-        self.assertEqual(status, 200, answer)
-        return answer
-
     # ------------------------------------------------------------------
     def test_statement_link_create_send_fetch_revoke(self):
         old = self._invoice(100.0, -20)
         new = self._invoice(35.55, 10)
         expires = fields.Date.to_string(self.today + timedelta(days=7))
-        link = self._ok(
+        link = self._json2_ok(
             self.billing,
             "res.partner",
             "wholtra_create_statement_link",
@@ -124,14 +100,14 @@ class TestPaymentsApi(HttpCase):
         self.assertEqual(link["partner_id"], self.customer.id)
         self.assertTrue(link["url"].startswith(f"{base_url}/wholtra/statement/"))
         # Asked again: the same active link.
-        again = self._ok(
+        again = self._json2_ok(
             self.billing,
             "res.partner",
             "wholtra_create_statement_link",
             ids=self.customer.ids,
         )
         self.assertEqual(again["link_id"], link["link_id"])
-        read = self._ok(
+        read = self._json2_ok(
             self.billing,
             "wholtra.statement.link",
             "wholtra_get_url",
@@ -146,7 +122,7 @@ class TestPaymentsApi(HttpCase):
             self.assertIn(invoice.name, page.text)
         self.assertIn("35.55", page.text)
 
-        sent = self._ok(
+        sent = self._json2_ok(
             self.billing,
             "wholtra.statement.link",
             "wholtra_send",
@@ -161,7 +137,7 @@ class TestPaymentsApi(HttpCase):
         self.assertEqual(message.partner_ids, self.customer)
 
         # The collection level: overdue figures of today.
-        level = self._ok(
+        level = self._json2_ok(
             self.billing,
             "res.partner",
             "wholtra_get_collection_level",
@@ -176,7 +152,7 @@ class TestPaymentsApi(HttpCase):
         self.assertIsNone(level[0]["level"])  # the collection run has not passed
 
         # A salesperson may not create links: a clean AccessError.
-        status, error = self._call(
+        status, error = self._json2(
             self.salesman,
             "res.partner",
             "wholtra_create_statement_link",
@@ -185,7 +161,7 @@ class TestPaymentsApi(HttpCase):
         self.assertEqual(status, 403)
         self.assertEqual(error["name"], "odoo.exceptions.AccessError")
 
-        revoked = self._ok(
+        revoked = self._json2_ok(
             self.billing,
             "wholtra.statement.link",
             "wholtra_revoke",
@@ -195,7 +171,7 @@ class TestPaymentsApi(HttpCase):
         page = self.url_open(link["url"])
         self.assertEqual(page.status_code, 404)
         self.assertNotIn(old.name, page.text)
-        status, error = self._call(
+        status, error = self._json2(
             self.billing,
             "wholtra.statement.link",
             "wholtra_send",
@@ -205,7 +181,7 @@ class TestPaymentsApi(HttpCase):
         self.assertEqual(error["name"], "odoo.exceptions.UserError")
 
     def test_statement_link_refusals(self):
-        status, error = self._call(
+        status, error = self._json2(
             self.billing,
             "res.partner",
             "wholtra_create_statement_link",
@@ -253,7 +229,7 @@ class TestPaymentsApi(HttpCase):
         # 7 x 3.35 less 10 % = 21.105 -> 21.11 (the invoice's rounding)
         self.assertAlmostEqual(picking.wholtra_cod_expected, 21.11)
 
-        status, error = self._call(
+        status, error = self._json2(
             self.driver,
             "stock.picking",
             "wholtra_record_cod",
@@ -262,7 +238,7 @@ class TestPaymentsApi(HttpCase):
         )
         self.assertGreaterEqual(status, 400)
         self.assertEqual(error["name"], "odoo.exceptions.ValidationError")
-        status, error = self._call(
+        status, error = self._json2(
             self.driver,
             "stock.picking",
             "wholtra_record_cod",
@@ -279,7 +255,7 @@ class TestPaymentsApi(HttpCase):
         self.assertEqual(picking.state, "assigned")
         self.assertFalse(picking.wholtra_cod_method)
 
-        answer = self._ok(
+        answer = self._json2_ok(
             self.driver,
             "stock.picking",
             "wholtra_record_cod",
@@ -308,7 +284,7 @@ class TestPaymentsApi(HttpCase):
                 "invoice_ids": invoice.ids,
             },
         )
-        status, error = self._call(
+        status, error = self._json2(
             self.driver,
             "stock.picking",
             "wholtra_record_cod",
@@ -331,7 +307,7 @@ class TestPaymentsApi(HttpCase):
                 "amount": 135.55,
             }
         )
-        proposed = self._ok(
+        proposed = self._json2_ok(
             self.bookkeeper,
             "account.bank.statement.line",
             "wholtra_propose_matching",
@@ -352,14 +328,14 @@ class TestPaymentsApi(HttpCase):
                 }
             ],
         )
-        status, error = self._call(
+        status, error = self._json2(
             self.salesman,
             "account.bank.statement.line",
             "wholtra_confirm_matching",
             ids=statement_line.ids,
         )
         self.assertEqual(error["name"], "odoo.exceptions.AccessError")
-        confirmed = self._ok(
+        confirmed = self._json2_ok(
             self.bookkeeper,
             "account.bank.statement.line",
             "wholtra_confirm_matching",
@@ -387,7 +363,7 @@ class TestPaymentsApi(HttpCase):
                 "journal_id": self.bank_journal.id,
             }
         )
-        proposed = self._ok(
+        proposed = self._json2_ok(
             self.billing, "account.payment", "wholtra_propose_matching", ids=payment.ids
         )
         self.assertEqual(proposed[0]["rule"], "exact")
@@ -395,7 +371,7 @@ class TestPaymentsApi(HttpCase):
             proposed[0]["proposals"],
             [{"move_id": second.id, "name": second.name, "amount": 60.0}],
         )
-        confirmed = self._ok(
+        confirmed = self._json2_ok(
             self.billing, "account.payment", "wholtra_confirm_matching", ids=payment.ids
         )
         self.assertEqual(confirmed[0]["move_ids"], second.ids)
@@ -432,16 +408,8 @@ class TestPaymentsApi(HttpCase):
                 }
             )
         )
-        calls = []
-
-        def _post(url, data=None, **kwargs):
-            calls.append((url, json.loads(data)))
-            response = requests.Response()
-            response.status_code = 200
-            return response
-
         with (
-            patch.object(requests, "post", _post),
+            self._capture_webhooks() as calls,
             mute_logger("odoo.addons.base.models.ir_actions"),
         ):
             tx._set_pending()
