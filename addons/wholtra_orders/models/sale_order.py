@@ -199,6 +199,7 @@ class SaleOrder(models.Model):
         "amount_total",
         "order_line.discount",
         "order_line.margin_percent",
+        "order_line.product_id",
         "order_line.product_uom_qty",
         *APPROVAL_FLAGS,
     )
@@ -208,11 +209,24 @@ class SaleOrder(models.Model):
             messages = {}
             if order.state in ("draft", "sent") and order.partner_id:
                 messages = order._wholtra_get_confirmation_blocks()
+                if not order._wholtra_has_product_lines():
+                    # an empty quotation is not "under the minimum" yet: the
+                    # terms are told once a line exists (confirming still checks)
+                    messages.pop("terms", None)
             for approval in approvals:
                 order[approval["message_field"]] = messages.get(approval["block"])
             order.wholtra_block_message = (
                 "\n\n".join(m for m in messages.values() if m) or False
             )
+
+    def _wholtra_has_product_lines(self):
+        """Whether the order has a product line (not a section, note or down
+        payment)."""
+        self.ensure_one()
+        return any(
+            line.product_id and not line.display_type and not line.is_downpayment
+            for line in self.order_line
+        )
 
     # -------------------------------------------------------- approval types
     @api.model

@@ -110,3 +110,42 @@ class TestOrderTerms(WholtraOrdersCommon):
         self.assertIn("100.00", order.wholtra_terms_message)
         with self.assertRaisesRegex(UserError, "under the minimum order value"):
             order.action_confirm()
+
+
+@tagged("post_install", "-at_install")
+class TestLiveTermsWarning(WholtraOrdersCommon):
+    """Issue 15 item 2: the minimum-order-value warning means something only once
+    the quotation has a product line."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._enable(wholtra_enforce_account_terms=True)
+        cls.tier_gold.min_order_value = 200.0
+
+    def test_empty_quotation_shows_no_minimum_warning(self):
+        order_form = Form(self.env["sale.order"].with_user(self.salesman))
+        order_form.partner_id = self.grill
+        # a new quotation without lines: no red "under the minimum" banner
+        self.assertFalse(order_form.wholtra_terms_message)
+        self.assertFalse(order_form.wholtra_block_message)
+        # the first line below the minimum: told live, before saving
+        with order_form.order_line.new() as line:
+            line.product_id = self.cola
+            line.product_uom_qty = 12  # 180 < 200
+        self.assertIn("under the minimum order value", order_form.wholtra_block_message)
+        self.assertIn("under the minimum order value", order_form.wholtra_terms_message)
+        with order_form.order_line.edit(0) as line:
+            line.product_uom_qty = 14  # 210
+        self.assertFalse(order_form.wholtra_block_message)
+        order = order_form.save()
+        self.assertEqual(order.amount_untaxed, 210.0)
+        self.assertFalse(order.wholtra_terms_message)
+
+    def test_empty_quotation_still_not_confirmable_under_minimum(self):
+        order = self.env["sale.order"].create({"partner_id": self.grill.id})
+        self.assertFalse(order.wholtra_block_message)
+        # the control stays on the server: an empty order is under the minimum
+        with self.assertRaisesRegex(UserError, "under the minimum order value"):
+            order.action_confirm()
+        self.assertEqual(order.state, "draft")
