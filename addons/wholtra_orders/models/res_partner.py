@@ -518,15 +518,17 @@ class ResPartner(models.Model):
         reasons = defaultdict(list)
         # the hold is checked for every user who confirms or ships (stock users
         # too): read the credit manager's fields of the current company in sudo
-        for partner_sudo in commercials.sudo():
-            if partner_sudo.wholtra_hold_manual:
-                reasons[partner_sudo.id].append(
-                    self.env._(
-                        "Manual hold: %(reason)s",
-                        reason=partner_sudo.wholtra_hold_reason
-                        or self.env._("no reason given"),
-                    )
+        held_sudo = commercials.sudo().filtered("wholtra_hold_manual")
+        by_sequence = self._wholtra_hold_set_by_sequence(held_sudo) if held_sudo else ()
+        for partner_sudo in held_sudo:
+            reason = partner_sudo.wholtra_hold_reason or self.env._("no reason given")
+            if partner_sudo.id in by_sequence:
+                label = self.env._(
+                    "Hold set by the collection sequence: %(reason)s", reason=reason
                 )
+            else:
+                label = self.env._("Manual hold: %(reason)s", reason=reason)
+            reasons[partner_sudo.id].append(label)
         if not company.wholtra_enforce_account_terms:
             return reasons
         if company.account_use_credit_limit:
@@ -565,6 +567,14 @@ class ResPartner(models.Model):
                         )
                     )
         return reasons
+
+    @api.model
+    def _wholtra_hold_set_by_sequence(self, held_sudo):
+        """Ids of the commercial partners ``held_sudo`` (on manual hold in the
+        current company) whose hold was set by an automated sequence rather than
+        a credit manager (hook: the collection sequence). Called only when some
+        customer is held."""
+        return set()
 
     @api.model
     def _wholtra_hold_overdue_groups(self, commercials, as_of):

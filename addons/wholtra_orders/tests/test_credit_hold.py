@@ -295,3 +295,71 @@ class TestCreditHold(WholtraOrdersCommon):
         grill_picking = orders[0].picking_ids
         self.assertEqual(grill_picking.button_validate(), True)
         self.assertEqual(grill_picking.state, "done")
+
+
+@tagged("post_install", "-at_install")
+class TestHoldWording(WholtraOrdersCommon):
+    """Issue 15 item 8: who set a hold, reasons one per line, names not cut."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._enable(wholtra_enforce_account_terms=True)
+
+    def test_hold_set_by_sequence_is_not_manual(self):
+        Partner = type(self.env["res.partner"])
+        self.grill.sudo()._wholtra_set_hold("Level 2: invoices 40 days overdue")
+        self.deli.with_user(self.credit_manager)._wholtra_set_hold("Cheque bounced")
+        with patch.object(
+            Partner,
+            "_wholtra_hold_set_by_sequence",
+            lambda self, held: set(held.filtered(lambda p: "Grill" in p.name).ids),
+        ):
+            grill_reasons = self.grill._wholtra_get_hold_reasons()
+            deli_reasons = self.deli._wholtra_get_hold_reasons()
+        self.assertEqual(
+            grill_reasons,
+            [
+                "Hold set by the collection sequence: Level 2: invoices 40 days "
+                "overdue"
+            ],
+        )
+        self.assertEqual(deli_reasons, ["Manual hold: Cheque bounced"])
+
+    def test_no_hook_call_without_hold(self):
+        Partner = type(self.env["res.partner"])
+        with patch.object(
+            Partner, "_wholtra_hold_set_by_sequence", side_effect=AssertionError
+        ):
+            self.assertEqual(self.grill._wholtra_get_hold_reasons(), [])
+
+    def test_reasons_one_per_line(self):
+        self.deli.with_user(self.credit_manager)._wholtra_set_hold("Cheque bounced")
+        self.company.wholtra_hold_overdue_days = 30
+        # Bronze has no payment term: due on the invoice date
+        TestCreditHold._invoice(self, self.deli, 500.0, days_ago=60)
+        self.env.invalidate_all()
+        status = self.deli.wholtra_hold_status
+        lines = status.splitlines()
+        self.assertEqual(len(lines), 2, status)
+        self.assertEqual(lines[0], "Manual hold: Cheque bounced")
+        self.assertIn("Invoices overdue more than 30 days", lines[1])
+        self.assertIn("500.00", lines[1])
+        arch = self.env["res.partner"].get_view(view_type="form")["arch"]
+        self.assertRegex(arch, r'name="wholtra_hold_status"[^>]*white-space: pre-line')
+        order_arch = self.env["sale.order"].get_view(view_type="form")["arch"]
+        self.assertRegex(
+            order_arch,
+            r'name="wholtra_partner_hold_status"[^>]*white-space: pre-line',
+        )
+
+    def test_contract_pricelist_full_width(self):
+        from lxml import etree
+
+        arch = etree.fromstring(
+            self.env["res.partner"].get_view(view_type="form")["arch"]
+        )
+        field = arch.xpath("//field[@name='wholtra_contract_pricelist_id']")[0]
+        # not squeezed beside its button in an o_row (the name read "Co…")
+        self.assertNotIn("o_row", field.getparent().get("class", ""))
+        self.assertIn("w-100", field.get("class", ""))
