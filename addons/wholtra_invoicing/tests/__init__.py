@@ -12,4 +12,5 @@ from . import (
     test_returns,
     test_security,
     test_unbilled,
+    test_views_wording,
 )
