@@ -39,15 +39,19 @@ class WholtraCollectionStatus(models.Model):
         "wholtra.collection.level", string="Level", index=True, ondelete="set null"
     )
     level_days = fields.Integer(
-        related="level_id.days_overdue", store=True, string="Level starts at (days)"
+        related="level_id.days_overdue",
+        store=True,
+        string="Level starts at (days)",
+        aggregator="max",
     )
     overdue_amount = fields.Monetary(
         string="Overdue amount", help="Overdue, undisputed, at the last evaluation."
     )
     oldest_due_date = fields.Date(string="Oldest due date")
     days_overdue = fields.Integer(
+        aggregator="max",  # a group shows its most overdue customer, not a sum
         help="Days the oldest overdue invoice is overdue: past its due date, minus "
-        "the company's grace days."
+        "the company's grace days.",
     )
     last_action = fields.Char(string="Last action")
     last_action_date = fields.Date(string="Last action on")
@@ -541,13 +545,33 @@ class WholtraCollectionStatus(models.Model):
                 company, partners=partners.sudo(), escalate=False
             )
 
-    def action_wholtra_open_invoices(self):
-        """Open the overdue invoices of this customer (the one definition of
-        overdue: grace days and disputes as everywhere else)."""
+    def _wholtra_one_status(self):
         status = self.exists()
         if len(status) != 1:
             raise UserError(self.env._("Choose one customer's collection status."))
         status.check_access("read")
+        return status
+
+    def action_wholtra_statement_link(self):
+        """Row action: the customer's statement link (created when missing), to
+        send it; invoicing users only (checked by the customer's action)."""
+        status = self._wholtra_one_status()
+        return status.partner_id.with_company(
+            status.company_id
+        ).action_wholtra_statement_link()
+
+    def action_wholtra_hold_wizard(self):
+        """Row action: set or lift the customer's hold (credit managers, checked
+        by the customer's action)."""
+        status = self._wholtra_one_status()
+        return status.partner_id.with_company(
+            status.company_id
+        ).action_wholtra_hold_wizard()
+
+    def action_wholtra_open_invoices(self):
+        """Open the overdue invoices of this customer (the one definition of
+        overdue: grace days and disputes as everywhere else)."""
+        status = self._wholtra_one_status()
         Move = self.env["account.move"]
         domain = Move._wholtra_overdue_domain(
             fields.Date.context_today(self), status.company_id

@@ -7,6 +7,7 @@ from . import (
     test_install,
     test_matching,
     test_performance,
+    test_screens_wording,
     test_security,
     test_statement_link,
     test_statement_tour,

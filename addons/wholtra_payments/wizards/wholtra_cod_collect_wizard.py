@@ -9,8 +9,10 @@ class WholtraCodCollectWizard(models.TransientModel):
     _name = "wholtra.cod.collect.wizard"
     _description = "Record Cash on Delivery Collection"
 
-    picking_id = fields.Many2one("stock.picking", required=True, readonly=True)
-    partner_id = fields.Many2one(related="picking_id.partner_id")
+    picking_id = fields.Many2one(
+        "stock.picking", string="Delivery", required=True, readonly=True
+    )
+    partner_id = fields.Many2one(related="picking_id.partner_id", string="Customer")
     currency_id = fields.Many2one(related="picking_id.wholtra_cod_currency_id")
     expected_amount = fields.Monetary(related="picking_id.wholtra_cod_expected")
     amount = fields.Monetary(string="Amount collected", required=True)
