@@ -1,4 +1,5 @@
 from . import (
+    test_alloc_screens,
     test_allocation,
     test_api,
     test_board_perf,
