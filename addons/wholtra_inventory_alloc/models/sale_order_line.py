@@ -104,6 +104,24 @@ class SaleOrderLine(models.Model):
         compute_sudo=True,
         groups=INTERNAL,
     )
+    wholtra_qty_missing = fields.Float(
+        "Unallocated",
+        compute="_compute_wholtra_alloc_status",
+        compute_sudo=True,
+        digits="Product Unit",
+        groups=INTERNAL,
+        help="Quantity still to deliver that neither stock nor an inbound "
+        "purchase line covers.",
+    )
+    wholtra_needs_supply = fields.Boolean(
+        "Needs supply",
+        compute="_compute_wholtra_alloc_status",
+        search="_search_wholtra_needs_supply",
+        compute_sudo=True,
+        groups=INTERNAL,
+        help="Open line not fully reserved from stock: waits for inbound supply "
+        "(allocated) or has none yet.",
+    )
     wholtra_alloc_summary = fields.Char(
         "Allocation",
         compute="_compute_wholtra_alloc_status",
@@ -148,6 +166,23 @@ class SaleOrderLine(models.Model):
         )
         positive = (operator == "=") == value
         return is_open if positive else ~is_open
+
+    def _search_wholtra_needs_supply(self, operator, value):
+        """Open lines not fully reserved from stock: the open demand is read
+        once and its statuses computed in one batch (reserved and allocated
+        quantities: two grouped queries)."""
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        open_lines = self.sudo().search(
+            [
+                ("wholtra_is_open", "=", True),
+                ("display_type", "=", False),
+                ("product_id.is_storable", "=", True),
+            ]
+        )
+        ids = open_lines.filtered("wholtra_needs_supply").ids
+        positive = (operator == "=") == value
+        return Domain("id", "in" if positive else "not in", ids)
 
     # ------------------------------------------------------------------
     # Quantities (product unit)
@@ -267,6 +302,8 @@ class SaleOrderLine(models.Model):
             alloc_qty, eta = allocated.get(line.id, (0.0, False))
             line.wholtra_qty_reserved = res_qty
             line.wholtra_qty_allocated = alloc_qty
+            line.wholtra_qty_missing = 0.0
+            line.wholtra_needs_supply = False
             if not line.product_id.is_storable or not line.id:
                 line.wholtra_alloc_status = "none"
                 line.wholtra_alloc_summary = False
@@ -287,6 +324,12 @@ class SaleOrderLine(models.Model):
                 status, promised = "reserved", fields.Datetime.add(now, days=lead)
             line.wholtra_alloc_status = status
             line.wholtra_promised_date = promised
+            line.wholtra_qty_missing = max(missing, 0.0) if status != "none" else 0.0
+            line.wholtra_needs_supply = status in (
+                "allocated",
+                "partial",
+                "unallocated",
+            )
             if alloc_qty:
                 line.wholtra_alloc_summary = self.env._(
                     "%(alloc)s allocated (ETA %(eta)s), %(res)s reserved, "

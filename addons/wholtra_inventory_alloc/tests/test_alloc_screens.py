@@ -118,3 +118,54 @@ class TestAllocationScreens(AllocCommon):
             wizard.with_user(self.sales_user).action_replan()
         with self.assertRaisesRegex(UserError, "Select at least one"):
             wizard.browse().action_replan()
+
+    def test_open_backorders_lists_only_lines_needing_supply(self):
+        po = self._create_po(10, days=9)
+        waiting = self._create_so(self.gold, 6)
+        short = self._create_so(self.gold, 12, product=self.other_product)
+        in_stock = self._create_so(self.gold, 2, product=self.other_product)
+        self.env["stock.quant"]._update_available_quantity(
+            self.other_product, self.stock_location, 2
+        )
+        in_stock.picking_ids.action_assign()
+        self._allocate(waiting, po, 6)
+        self.env.invalidate_all()
+        self.assertEqual(in_stock.order_line.wholtra_alloc_status, "reserved")
+        action = self.gold.with_user(self.sales_user).action_wholtra_open_backorders()
+        self.assertIn("search_default_needs_supply", action["context"])
+        SOL = self.env["sale.order.line"].with_user(self.sales_user)
+        lines = SOL.search(
+            action["domain"]
+            + [("wholtra_is_open", "=", True), ("wholtra_needs_supply", "=", True)],
+            order="id",
+        )
+        # the line reserved from stock is not a backorder
+        self.assertEqual(lines, (waiting | short).order_line)
+        self.assertEqual(
+            [
+                (
+                    line.wholtra_alloc_status,
+                    line.wholtra_qty_allocated,
+                    line.wholtra_qty_reserved,
+                    line.wholtra_qty_missing,
+                )
+                for line in lines
+            ],
+            [("allocated", 6, 0, 0), ("unallocated", 0, 0, 12)],
+        )
+        self.assertEqual(
+            lines[0].wholtra_promised_date.date(), po.order_line.date_planned.date()
+        )
+        self.assertFalse(lines[1].wholtra_promised_date)
+        # the figures are columns and badges, not a sentence
+        view = self.env.ref(
+            "wholtra_inventory_alloc.sale_order_line_view_list_wholtra_backorders"
+        )
+        arch = view.arch
+        self.assertNotIn("wholtra_alloc_summary", arch)
+        self.assertIn('name="wholtra_qty_missing"', arch)
+        self.assertIn('name="wholtra_promised_date" widget="date"', arch)
+        search = self.env.ref(
+            "wholtra_inventory_alloc.sale_order_line_view_search_wholtra_backorders"
+        )
+        self.assertIn("wholtra_needs_supply", search.arch)
