@@ -169,3 +169,14 @@ class TestAllocationScreens(AllocCommon):
             "wholtra_inventory_alloc.sale_order_line_view_search_wholtra_backorders"
         )
         self.assertIn("wholtra_needs_supply", search.arch)
+
+    def test_board_has_week_axis_and_no_cross_product_sum(self):
+        board = self.env["wholtra.allocation.board"]
+        pivot = board.get_view(view_type="pivot")["arch"]
+        self.assertIn('name="date" interval="week" type="col"', pivot)
+        self.assertIn('name="product_id" type="row"', pivot)
+        graph = board.get_view(view_type="graph")["arch"]
+        self.assertIn('interval="week"', graph)
+        self.assertNotIn('type="measure"', graph)  # counts lines by default
+        action = self.env.ref("wholtra_inventory_alloc.wholtra_allocation_board_action")
+        self.assertIn("graph", action.view_mode)
