@@ -36,6 +36,9 @@
     ],
     "demo": ["demo/wholtra_payments_demo.xml"],
     "assets": {
+        "web.assets_frontend": [
+            "wholtra_payments/static/src/interactions/*.js",
+        ],
         "web.assets_tests": [
             "wholtra_payments/static/tests/tours/*.js",
         ],

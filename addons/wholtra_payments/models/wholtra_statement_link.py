@@ -1,5 +1,6 @@
 import math
 import secrets
+import uuid
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -56,6 +57,19 @@ class WholtraStatementLink(models.Model):
     transaction_ids = fields.One2many(
         "payment.transaction", "wholtra_statement_link_id", string="Transactions"
     )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_open = fields.Monetary(
+        string="Total owed",
+        compute="_compute_amounts_owed",
+        help="Balance of the customer's open invoices in the link's company, in "
+        "company currency: what the statement page shows as total owed.",
+    )
+    amount_overdue = fields.Monetary(
+        string="Overdue",
+        compute="_compute_amounts_owed",
+        help="Part of the total owed that is overdue (grace days and disputes as in "
+        "the collection sequence).",
+    )
 
     _token_uniq = models.UniqueIndex(
         "(access_token)", "A statement link token is unique."
@@ -75,6 +89,40 @@ class WholtraStatementLink(models.Model):
     def _compute_url(self):
         for link in self:
             link.url = link.id and f"{link.get_base_url()}{link._wholtra_portal_path()}"
+
+    @api.depends("partner_id", "company_id")
+    def _compute_amounts_owed(self):
+        """One grouped read for all links (open, then overdue), company currency."""
+        links = self.filtered(lambda link: link.partner_id and link.company_id)
+        (self - links).update({"amount_open": 0.0, "amount_overdue": 0.0})
+        if not links:
+            return
+        Move = self.env["account.move"]
+        domain = self._wholtra_open_invoices_base_domain() & Domain(
+            [
+                ("commercial_partner_id", "in", links.partner_id.ids),
+                ("company_id", "in", links.company_id.ids),
+            ]
+        )
+        overdue_domain = domain & Move._wholtra_overdue_domain(
+            fields.Date.context_today(self), links.company_id
+        )
+        groupby = ["commercial_partner_id", "company_id"]
+        aggregate = ["amount_residual_signed:sum"]
+        owed = {
+            (partner.id, company.id): total
+            for partner, company, total in Move._read_group(domain, groupby, aggregate)
+        }
+        overdue = {
+            (partner.id, company.id): total
+            for partner, company, total in Move._read_group(
+                overdue_domain, groupby, aggregate
+            )
+        }
+        for link in links:
+            key = (link.partner_id.id, link.company_id.id)
+            link.amount_open = owed.get(key, 0.0)
+            link.amount_overdue = overdue.get(key, 0.0)
 
     def _compute_display_name(self):
         for link in self:
@@ -345,18 +393,44 @@ class WholtraStatementLink(models.Model):
             )
         )
 
-    def _wholtra_open_invoices_domain(self):
-        self.ensure_one()
+    @api.model
+    def _wholtra_open_invoices_base_domain(self):
+        """Open posted customer invoices, any customer (the one definition of what a
+        statement lists and totals)."""
         return Domain(
             [
                 ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
-                ("company_id", "=", self.company_id.id),
-                ("commercial_partner_id", "=", self.partner_id.id),
                 ("payment_state", "in", ("not_paid", "partial")),
                 ("amount_residual", ">", 0),
             ]
         )
+
+    def _wholtra_open_invoices_domain(self):
+        self.ensure_one()
+        return self._wholtra_open_invoices_base_domain() & Domain(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("commercial_partner_id", "=", self.partner_id.id),
+            ]
+        )
+
+    def _wholtra_invoice_pdf_urls(self, invoices):
+        """Odoo's portal PDF link (/my/invoices/<id>?access_token=...) of each of the
+        link's open invoices, as /my/invoices and invoice emails give them: the
+        invoice's own access token opens that invoice only. Tokens missing are set
+        here (in sudo, as ``_portal_ensure_token`` does).
+
+        :return: {invoice id: url}
+        """
+        self.ensure_one()
+        invoices = invoices.filtered_domain(self._wholtra_open_invoices_domain())
+        for invoice in invoices.sudo().filtered(lambda inv: not inv.access_token):
+            invoice.write({"access_token": str(uuid.uuid4())})
+        return {
+            invoice.id: invoice.get_portal_url(report_type="pdf", download=True)
+            for invoice in invoices
+        }
 
     def _wholtra_get_open_invoices(self):
         """Open posted customer invoices of the link's customer, oldest due first."""
@@ -479,6 +553,10 @@ class WholtraStatementLink(models.Model):
             "link": self,
             "partner": self.partner_id,
             "invoices": invoices,
+            "company_currency": self.company_id.currency_id,
+            "total_owed": sum(invoices.mapped("amount_residual_signed")),
+            "total_overdue": sum(overdue.mapped("amount_residual_signed")),
+            "pdf_urls": self._wholtra_invoice_pdf_urls(invoices),
             "overdue_ids": set(overdue.ids),
             "disputed_ids": set(invoices.filtered("wholtra_disputed").ids),
             "today": today,
@@ -491,8 +569,13 @@ class WholtraStatementLink(models.Model):
         }
         if chosen_ids is None:
             values["selected_ids"] = overdue.ids
+        else:
+            values["selected_ids"] = chosen_ids
+        ticked = invoices.filtered(lambda inv: inv.id in set(values["selected_ids"]))
+        values["ticked_total"] = sum(ticked.mapped("amount_residual"))
+        values["ticked_count"] = len(ticked)
+        if chosen_ids is None:
             return values
-        values["selected_ids"] = chosen_ids
         try:
             selected = self._wholtra_check_selection(chosen_ids)
             total = sum(selected.mapped("amount_residual"))

@@ -10,5 +10,6 @@ from . import (
     test_screens_wording,
     test_security,
     test_statement_link,
+    test_statement_page,
     test_statement_tour,
 )
