@@ -182,6 +182,13 @@ class SaleOrder(models.Model):
         Alloc = self.env["wholtra.allocation"]
         Alloc._wholtra_check_group("stock.group_stock_user")
         Alloc._wholtra_check_records(self)
+        companies = self._wholtra_allocating_companies()
+        products = self.order_line.product_id.filtered("is_storable")
+        return self.env["wholtra.allocation.engine"]._action_run(companies, products)
+
+    def _wholtra_allocating_companies(self):
+        """The companies of these orders, once checked that the orders are
+        confirmed and their companies allocate (the button and the API)."""
         if any(order.state != "sale" for order in self):
             raise UserError(
                 self.env._("Confirm the order before allocating supply to it.")
@@ -194,8 +201,7 @@ class SaleOrder(models.Model):
                     companies=", ".join((self.company_id - companies).mapped("name")),
                 )
             )
-        products = self.order_line.product_id.filtered("is_storable")
-        return self.env["wholtra.allocation.engine"]._action_run(companies, products)
+        return companies
 
     def wholtra_get_availability(self):
         """Stock figures, allocation status and promised date of every line of

@@ -174,21 +174,7 @@ class WholtraAllocationEngine(models.AbstractModel):
         orders = records("sale.order", order_ids, "order_ids")
         companies = self.env.companies.filtered("wholtra_allocation_enabled")
         if orders:
-            if any(order.state != "sale" for order in orders):
-                raise UserError(
-                    self.env._("Confirm the order before allocating supply to it.")
-                )
-            companies = orders.company_id.filtered("wholtra_allocation_enabled")
-            if companies != orders.company_id:
-                raise UserError(
-                    self.env._(
-                        "Allocation to inbound supply is not enabled for "
-                        "%(companies)s.",
-                        companies=", ".join(
-                            (orders.company_id - companies).mapped("name")
-                        ),
-                    )
-                )
+            companies = orders._wholtra_allocating_companies()
         if not companies:
             raise UserError(
                 self.env._(
