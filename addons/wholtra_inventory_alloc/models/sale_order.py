@@ -97,7 +97,8 @@ class SaleOrder(models.Model):
             "Not enough free stock or inbound supply for %(order)s: %(items)s. "
             "Reduce the quantities, wait for a purchase order, or mark the lines "
             "as pre-sale.",
-            order=self.name,
+            # a quotation being typed has no name yet ("New")
+            order=self.name if self.id else self.env._("this quotation"),
             items=", ".join(
                 f"{product.display_name} ({missing:g} {product.uom_id.name})"
                 for product, missing in shortages
@@ -105,9 +106,14 @@ class SaleOrder(models.Model):
         )
 
     @api.depends(
-        "order_line.product_uom_qty", "order_line.wholtra_presale", "warehouse_id"
+        "state",
+        "order_line.product_id",
+        "order_line.product_uom_qty",
+        "order_line.wholtra_presale",
+        "warehouse_id",
     )
     def _compute_wholtra_availability_warning(self):
+        # live while the clerk types: computed for a quotation not yet saved too
         for order in self:
             policy = order.company_id.wholtra_presale_policy
             warning = False
@@ -115,7 +121,6 @@ class SaleOrder(models.Model):
                 order.company_id.wholtra_allocation_enabled
                 and policy in ("warn", "block")
                 and order.state in ("draft", "sent")
-                and order.id
             ):
                 shortages = order._wholtra_get_shortages()
                 if shortages:

@@ -32,6 +32,26 @@ class TestPresale(AllocCommon):
         so.action_confirm()
         self.assertEqual(so.state, "sale")
 
+    def test_warning_live_before_save(self):
+        """The shortage is told while the clerk types the line, before Save, and
+        goes when the quantity fits the free stock (5)."""
+        self.company.wholtra_presale_policy = "warn"
+        form = Form(self.env["sale.order"])
+        form.partner_id = self.bronze
+        self.assertFalse(form.wholtra_availability_warning)
+        with form.order_line.new() as line:
+            line.product_id = self.product
+            line.product_uom_qty = 8
+        self.assertIn(
+            "this quotation: Cola Cans 24x33cl (3 Units)",
+            form.wholtra_availability_warning,
+        )
+        with form.order_line.edit(0) as line:
+            line.product_uom_qty = 5
+        self.assertFalse(form.wholtra_availability_warning)
+        so = form.save()
+        self.assertFalse(so.wholtra_availability_warning)
+
     def test_block_bypassed_by_presale_flag(self):
         self.company.wholtra_presale_policy = "block"
         with Form(self.env["sale.order"]) as so_form:

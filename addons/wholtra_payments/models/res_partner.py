@@ -286,3 +286,22 @@ class ResPartner(models.Model):
                 }
             )
         return result
+
+    @api.model
+    def _wholtra_hold_set_by_sequence(self, held_sudo):
+        """The holds the collection sequence set read as such, not as a credit
+        manager's manual hold (one query, only when some customer is held)."""
+        ids = super()._wholtra_hold_set_by_sequence(held_sudo)
+        statuses = (
+            self.env["wholtra.collection.status"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("partner_id", "in", held_sudo.ids),
+                    ("company_id", "=", self.env.company.id),
+                    ("hold_set", "=", True),
+                ],
+                ["partner_id"],
+            )
+        )
+        return ids | set(statuses.partner_id.ids)

@@ -95,6 +95,9 @@ class TestCollectionSequence(WholtraPaymentsCommon, TransactionCase):
         self.assertTrue(status.hold_set)
         self.assertTrue(self.customer.wholtra_hold_manual)
         self.assertTrue(self.customer.wholtra_on_hold)
+        # the clerk reads who set it: the sequence, not a credit manager
+        reasons = self.customer._wholtra_get_hold_reasons()
+        self.assertTrue(reasons[0].startswith("Hold set by the collection sequence"))
         # Skipped levels are not sent afterwards: only the hold email.
         self.assertFalse(self._messages("Friendly reminder: invoices past due"))
         self.assertEqual(len(self._messages("Your account is on hold")), 1)
