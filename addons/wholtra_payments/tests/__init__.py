@@ -11,5 +11,6 @@ from . import (
     test_security,
     test_statement_link,
     test_statement_page,
+    test_statement_phone_tour,
     test_statement_tour,
 )
