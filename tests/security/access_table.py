@@ -372,7 +372,10 @@ FIELDS = {
     "wholtra.statement.link": {
         "access_token": ("BO", ""),
         "active": ("BO", "B"),
+        "amount_open": ("BO", "-"),
+        "amount_overdue": ("BO", "-"),
         "company_id": ("BO", ""),
+        "currency_id": ("BO", "-"),
         "expiry_date": ("BO", ""),
         "partner_id": ("BO", ""),
         "revoke_date": ("BO", ""),
